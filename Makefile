@@ -1,0 +1,56 @@
+# The two commands of the README:
+#   make demo   set up, then run the demo on its built-in defaults
+#   make test   set up, then run every check CI runs
+# Both work on a fresh Debian machine with only python3 (and root for apt-get).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# A fresh Hypothesis seed per run, printed so that a failure can be replayed.
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+
+.PHONY: test demo bench lint typecheck imports pytest clean
+
+$(STAMP): pyproject.toml
+	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
+		echo "python3 cannot make a virtual environment; installing python3-venv"; \
+		rm -rf $(VENV); \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	@echo "Hypothesis seed $(SEED); replay a failure with: make test SEED=$(SEED)"
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n auto --hypothesis-seed=$(SEED) \
+		--cov --cov-report=term
+	$(BIN)/coverage report --include='flext_observability/core/*' --fail-under=100 >/dev/null \
+		|| { $(BIN)/coverage report --include='flext_observability/core/*'; \
+		     echo "the functional core must stay at 100% branch coverage"; exit 1; }
+	@echo "core branch coverage: 100%"
+
+test: lint typecheck imports pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m flext_observability demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .coverage .hypothesis .mypy_cache .ruff_cache build *.egg-info

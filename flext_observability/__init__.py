@@ -1,0 +1,123 @@
+"""flext-observability: metrics, traces, alerts, health checks and logs for data pipelines.
+
+A functional core of frozen entities and pure, total validation (every
+operation that can fail returns a ``returns`` ``Result``), and a thin shell
+that reads clocks, makes ids and talks to the outside world.
+
+>>> from flext_observability import flext_create_metric
+>>> flext_create_metric("pipeline_rows_total", 120, kind="counter", labels={"tap": "postgres"}).map(
+...     lambda metric: metric.labels["tap"]
+... )
+<Success: postgres>
+"""
+
+from __future__ import annotations
+
+from flext_observability.core import (
+    AlertSeverity,
+    AlertStatus,
+    FlextAlert,
+    FlextErrorCode,
+    FlextFieldError,
+    FlextHealthCheck,
+    FlextLogEntry,
+    FlextMetric,
+    FlextSpan,
+    FlextTrace,
+    FlextValidationError,
+    FrozenMap,
+    HealthStatus,
+    LogLevel,
+    MetricKind,
+    SpanEvent,
+    SpanKind,
+    SpanLink,
+    SpanStatus,
+    SpanStatusCode,
+    alert_fingerprint,
+    alert_from_dict,
+    assemble_trace,
+    build_alert,
+    build_health_check,
+    build_log_entry,
+    build_metric,
+    build_span,
+    health_check_from_dict,
+    log_entry_from_dict,
+    metric_from_dict,
+    span_from_dict,
+    trace_from_dict,
+    validate_alert,
+    validate_health_check,
+    validate_log_entry,
+    validate_metric,
+    validate_span,
+    validate_trace,
+)
+from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.factory import FlextObservabilityMasterFactory
+from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
+from flext_observability.shell.simple import (
+    flext_create_alert,
+    flext_create_health_check,
+    flext_create_log_entry,
+    flext_create_metric,
+    flext_create_span,
+    flext_create_trace,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlertSeverity",
+    "AlertStatus",
+    "Clock",
+    "FlextAlert",
+    "FlextErrorCode",
+    "FlextFieldError",
+    "FlextHealthCheck",
+    "FlextLogEntry",
+    "FlextMetric",
+    "FlextObservabilityMasterFactory",
+    "FlextSpan",
+    "FlextTrace",
+    "FlextValidationError",
+    "FrozenMap",
+    "HealthStatus",
+    "IdGenerator",
+    "LogLevel",
+    "MetricKind",
+    "RandomIdGenerator",
+    "SpanEvent",
+    "SpanKind",
+    "SpanLink",
+    "SpanStatus",
+    "SpanStatusCode",
+    "SystemClock",
+    "__version__",
+    "alert_fingerprint",
+    "alert_from_dict",
+    "assemble_trace",
+    "build_alert",
+    "build_health_check",
+    "build_log_entry",
+    "build_metric",
+    "build_span",
+    "flext_create_alert",
+    "flext_create_health_check",
+    "flext_create_log_entry",
+    "flext_create_metric",
+    "flext_create_span",
+    "flext_create_trace",
+    "health_check_from_dict",
+    "log_entry_from_dict",
+    "metric_from_dict",
+    "span_from_dict",
+    "trace_from_dict",
+    "validate_alert",
+    "validate_health_check",
+    "validate_log_entry",
+    "validate_metric",
+    "validate_span",
+    "validate_trace",
+]

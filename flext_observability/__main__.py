@@ -1,0 +1,10 @@
+"""``python -m flext_observability``: the command-line interface."""
+
+from __future__ import annotations
+
+import sys
+
+from flext_observability.shell.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

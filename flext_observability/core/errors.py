@@ -1,0 +1,91 @@
+"""Validation errors: which rule broke, on which field, and how to fix it.
+
+Validation in the core never raises. It returns ``Failure(FlextValidationError)``
+holding one :class:`FlextFieldError` per broken rule, so a caller sees every
+problem of an input at once.
+
+>>> err = FlextFieldError(
+...     code=FlextErrorCode.INVALID_NAME,
+...     field="name",
+...     message="use letters, digits, '_' or ':'",
+... )
+>>> print(FlextValidationError(entity="metric", errors=(err,)))
+invalid metric: name: use letters, digits, '_' or ':' [invalid_name]
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from attrs import frozen
+
+
+class FlextErrorCode(StrEnum):
+    """Stable, machine-readable codes of the validation rules.
+
+    The values never change once released; messages may be reworded.
+    """
+
+    WRONG_TYPE = "wrong_type"
+    MISSING = "missing"
+    UNKNOWN_FIELD = "unknown_field"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    TOO_MANY = "too_many"
+    TOO_DEEP = "too_deep"
+    INVALID_TEXT = "invalid_text"
+    INVALID_NAME = "invalid_name"
+    RESERVED_NAME = "reserved_name"
+    INVALID_CHOICE = "invalid_choice"
+    NOT_FINITE = "not_finite"
+    OUT_OF_RANGE = "out_of_range"
+    NEGATIVE_COUNTER = "negative_counter"
+    INVALID_UNIT = "invalid_unit"
+    NON_BASE_UNIT = "non_base_unit"
+    UNIT_SUFFIX_MISSING = "unit_suffix_missing"
+    INVALID_ID = "invalid_id"
+    ZERO_ID = "zero_id"
+    TIME_ORDER = "time_order"
+    MIXED_ARRAY = "mixed_array"
+    DESCRIPTION_WITHOUT_ERROR = "description_without_error"
+    FINGERPRINT_MISMATCH = "fingerprint_mismatch"
+    DUPLICATE_SPAN = "duplicate_span"
+    MIXED_TRACE_IDS = "mixed_trace_ids"
+    NO_ROOT = "no_root"
+    MULTIPLE_ROOTS = "multiple_roots"
+    CYCLE = "cycle"
+
+
+@frozen
+class FlextFieldError:
+    """One broken rule: a stable ``code``, the ``field`` path, and a fix hint."""
+
+    code: FlextErrorCode
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        """Render as ``field: message [code]``."""
+        return f"{self.field}: {self.message} [{self.code.value}]"
+
+
+@frozen
+class FlextValidationError:
+    """Every rule an input of kind ``entity`` broke, in field order."""
+
+    entity: str
+    errors: tuple[FlextFieldError, ...]
+
+    @property
+    def codes(self) -> frozenset[FlextErrorCode]:
+        """The distinct codes of the broken rules."""
+        return frozenset(error.code for error in self.errors)
+
+    def for_field(self, field: str) -> tuple[FlextFieldError, ...]:
+        """The errors reported on ``field`` exactly."""
+        return tuple(error for error in self.errors if error.field == field)
+
+    def __str__(self) -> str:
+        """One line per broken rule, prefixed by the entity kind."""
+        lines = "\n  ".join(str(error) for error in self.errors)
+        return f"invalid {self.entity}: {lines}"

@@ -1,0 +1,56 @@
+"""The bounds every entity is validated against.
+
+They keep one bad input from growing memory without bound or producing data
+that a downstream engine rejects. They are deliberately generous for normal
+use.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MAX_NAME_LENGTH: Final = 255
+"""Names of metrics, labels, spans, services, alerts, components, loggers."""
+
+MAX_LABELS: Final = 32
+"""Label pairs on one metric or alert."""
+
+MAX_LABEL_VALUE_LENGTH: Final = 1024
+"""Characters in one label or annotation value."""
+
+MAX_UNIT_LENGTH: Final = 64
+"""Characters in a unit."""
+
+MAX_TEXT_LENGTH: Final = 8192
+"""Characters in a message, a log event, a health output or a context string."""
+
+MAX_ATTRIBUTES: Final = 128
+"""Attributes on a span, event or link (the OpenTelemetry default)."""
+
+MAX_ATTRIBUTE_VALUE_LENGTH: Final = 4096
+"""Characters in one string attribute value, and items in one array value."""
+
+MAX_EVENTS: Final = 128
+"""Events on one span."""
+
+MAX_LINKS: Final = 128
+"""Links on one span."""
+
+MAX_CONTEXT_ITEMS: Final = 128
+"""Items in one mapping or list of a log entry's context."""
+
+MAX_CONTEXT_DEPTH: Final = 8
+"""Nesting depth of a log entry's context."""
+
+MAX_SPANS_PER_TRACE: Final = 10_000
+"""Spans one assembled trace may hold."""
+
+MAX_TIMESTAMP: Final = 253_402_300_799.0
+"""The last second of the year 9999, in seconds since the epoch."""
+
+MAX_TIME_NS: Final = 2**64 - 1
+"""The largest time in nanoseconds that OTLP's ``fixed64`` can carry."""
+
+MIN_INT64: Final = -(2**63)
+MAX_INT64: Final = 2**63 - 1
+"""The range of an integer attribute (OTLP ``int64``)."""

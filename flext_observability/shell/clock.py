@@ -1,0 +1,40 @@
+"""Where time comes from. The core never reads a clock; the shell asks one of these.
+
+Tests hand a :class:`flext_observability.testing.FakeClock` to anything that
+takes a ``clock``.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from typing import Protocol, final, runtime_checkable
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """A source of wall-clock time."""
+
+    def time(self) -> float:
+        """Seconds since the epoch."""
+        ...
+
+    def time_ns(self) -> int:
+        """Nanoseconds since the epoch."""
+        ...
+
+
+@final
+class SystemClock:
+    """The machine's wall clock (``time.time`` and ``time.time_ns``).
+
+    The methods are the standard library's functions themselves, so reading
+    this clock costs no more than calling them.
+    """
+
+    __slots__ = ()
+
+    time = staticmethod(_time.time)
+    time_ns = staticmethod(_time.time_ns)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"

@@ -1,0 +1,72 @@
+"""A clock that only moves when told to, and ids that repeat run after run."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import final
+
+_NS_PER_SECOND = 1_000_000_000
+
+
+@final
+class FakeClock:
+    """A wall clock for tests: starts at ``start`` seconds and moves by :meth:`advance`.
+
+    Time is kept in integer nanoseconds, so ``time_ns()`` is exact.
+    """
+
+    __slots__ = ("_ns",)
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        """Start at ``start`` seconds since the epoch."""
+        self._ns = round(start * _NS_PER_SECOND)
+
+    def time(self) -> float:
+        """Seconds since the epoch."""
+        return self._ns / _NS_PER_SECOND
+
+    def time_ns(self) -> int:
+        """Nanoseconds since the epoch."""
+        return self._ns
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward (or back, with a negative value)."""
+        self._ns += round(seconds * _NS_PER_SECOND)
+
+    def set(self, seconds: float) -> None:
+        """Jump to ``seconds`` since the epoch."""
+        self._ns = round(seconds * _NS_PER_SECOND)
+
+    def __repr__(self) -> str:
+        return f"FakeClock({self.time()!r})"
+
+
+@final
+class DeterministicIdGenerator:
+    """Random-looking ids that are the same for the same ``seed`` in every run."""
+
+    __slots__ = ("_count", "_seed")
+
+    def __init__(self, seed: int = 0) -> None:
+        """Start the sequence of ``seed``."""
+        self._seed = seed
+        self._count = 0
+
+    def _next(self, kind: str, digits: int) -> str:
+        while True:
+            self._count += 1
+            digest = hashlib.blake2b(f"{self._seed}:{kind}:{self._count}".encode(), digest_size=digits // 2)
+            text = digest.hexdigest()
+            if text.strip("0"):
+                return text
+
+    def new_trace_id(self) -> str:
+        """The next trace id of the sequence."""
+        return self._next("trace", 32)
+
+    def new_span_id(self) -> str:
+        """The next span id of the sequence."""
+        return self._next("span", 16)
+
+    def __repr__(self) -> str:
+        return f"DeterministicIdGenerator(seed={self._seed!r})"
