@@ -813,8 +813,9 @@ def malformed_traces(draw: st.DrawFn) -> MalformedTrace:
     """Span sets that break the tree rules: mixed ids, duplicates, several roots, cycles."""
     tree = draw(span_trees(max_spans=6))
     shape = draw(st.sampled_from(["mixed", "duplicate", "roots", "cycle", "all-cycle", "empty"]))
-    ids = {span.span_id for span in tree}
-    fresh = span_ids().filter(lambda new: new not in ids)
+    # Fresh ids avoid the tree's ids and its root's remote parent alike.
+    taken = {span.span_id for span in tree} | {span.parent_span_id for span in tree}
+    fresh = span_ids().filter(lambda new: new not in taken)
     if shape == "mixed":
         other = draw(trace_ids().filter(lambda new: new != tree[0].trace_id))
         parent = draw(st.sampled_from(tree))
