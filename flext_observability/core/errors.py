@@ -54,6 +54,19 @@ class FlextErrorCode(StrEnum):
     NO_ROOT = "no_root"
     MULTIPLE_ROOTS = "multiple_roots"
     CYCLE = "cycle"
+    NOT_INCREASING = "not_increasing"
+    INCOMPATIBLE = "incompatible"
+    CONFLICTING_DEFINITION = "conflicting_definition"
+    WRONG_LABELS = "wrong_labels"
+    MISSING_HELP = "missing_help"
+    NAMING_CAMEL_CASE = "naming_camel_case"
+    NAMING_COLON = "naming_colon"
+    NAMING_ABBREVIATED_UNIT = "naming_abbreviated_unit"
+    NAMING_NON_BASE_UNIT = "naming_non_base_unit"
+    NAMING_TYPE_IN_NAME = "naming_type_in_name"
+    NAMING_TOTAL_SUFFIX = "naming_total_suffix"
+    NAMING_RESERVED_SUFFIX = "naming_reserved_suffix"
+    NAMING_RESERVED_LABEL = "naming_reserved_label"
 
 
 @frozen
