@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 # A fresh Hypothesis seed per run, printed so that a failure can be replayed.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: test demo bench lint typecheck imports pytest clean
+.PHONY: test demo bench lint typecheck imports pytest servers clean
 
 $(STAMP): pyproject.toml
 	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
@@ -29,13 +29,37 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
+# The root conftest.py (Hypothesis profiles only) stays out of mypy's files:
+# it would share the module name "conftest" with tests/conftest.py.
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+# The real servers the integration tests start (tests/servers.py), from Debian's
+# packages; installed only when a binary is missing.
+SERVER_BINARIES := prometheus promtool prometheus-pushgateway prometheus-alertmanager
+SERVER_PACKAGES := prometheus prometheus-pushgateway prometheus-alertmanager
+
+servers:
+	@missing=""; \
+	for binary in $(SERVER_BINARIES); do command -v "$$binary" >/dev/null || missing="$$missing $$binary"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "The integration tests need$$missing. Run make servers as root, or:" >&2; \
+			echo "  apt-get update && apt-get install -y --no-install-recommends $(SERVER_PACKAGES)" >&2; \
+			exit 1; \
+		fi; \
+		echo "installing $(SERVER_PACKAGES) (missing:$$missing)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SERVER_PACKAGES) >/dev/null; \
+		for binary in $(SERVER_BINARIES); do \
+			command -v "$$binary" >/dev/null || { echo "$$binary still missing after apt-get install" >&2; exit 1; }; \
+		done; \
+	fi
+
+pytest: $(STAMP) servers
 	@echo "Hypothesis seed $(SEED); replay a failure with: make test SEED=$(SEED)"
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n auto --hypothesis-seed=$(SEED) \
 		--cov --cov-report=term

@@ -17,35 +17,46 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+_SCALES = {"ns/op": 1.0, "µs/op": 1e3, "ms/op": 1e6, "B": 1.0}
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """One benchmark line: our median, the peer's, and the goal on their ratio."""
+    """One benchmark line: our median, the peer's, and the goals.
+
+    Times are given in nanoseconds and shown in ``unit``; sizes in bytes.
+    """
 
     name: str
-    ours_ns: float
-    peer_ns: float
-    peer: str
+    ours: float
+    peer: float
+    peer_name: str
+    unit: str = "ns/op"
     goal_ratio: float | None = None
-    goal_ns: float | None = None
+    goal_ours: float | None = None
 
     @property
     def ratio(self) -> float:
-        """Ours divided by the peer's (below 1 means we are faster)."""
-        return self.ours_ns / self.peer_ns
+        """Ours divided by the peer's (below 1 means we are faster or smaller)."""
+        return self.ours / self.peer
 
     def verdict(self) -> str:
         """Whether the goals are met, in words."""
         checks = []
         if self.goal_ratio is not None:
-            checks.append(f"ratio <= {self.goal_ratio:g}: {'met' if self.ratio <= self.goal_ratio else 'MISSED'}")
-        if self.goal_ns is not None:
-            checks.append(f"<= {self.goal_ns:g} ns: {'met' if self.ours_ns <= self.goal_ns else 'MISSED'}")
+            checks.append(f"goal ratio <= {self.goal_ratio:g}: {'met' if self.ratio <= self.goal_ratio else 'MISSED'}")
+        if self.goal_ours is not None:
+            limit = self._show(self.goal_ours)
+            checks.append(f"goal <= {limit}: {'met' if self.ours <= self.goal_ours else 'MISSED'}")
         return "; ".join(checks) or "no goal"
+
+    def _show(self, value: float) -> str:
+        return f"{value / _SCALES[self.unit]:,.{0 if self.unit in {'ns/op', 'B'} else 2}f} {self.unit}"
 
     def line(self) -> str:
         """The printed form."""
         return (
-            f"{self.name}: ours {self.ours_ns:,.0f} ns/op, {self.peer} {self.peer_ns:,.0f} ns/op, "
+            f"{self.name}: ours {self._show(self.ours)}, {self.peer_name} {self._show(self.peer)}, "
             f"ratio {self.ratio:.2f} ({self.verdict()})"
         )
 

@@ -102,3 +102,24 @@ class FlextValidationError:
         """One line per broken rule, prefixed by the entity kind."""
         lines = "\n  ".join(str(error) for error in self.errors)
         return f"invalid {self.entity}: {lines}"
+
+
+@frozen
+class FlextExportError:
+    """Data could not leave the process: where it was going and why.
+
+    ``status`` is the peer's HTTP status when it answered, and ``message``
+    carries its reason when it gave one.
+
+    >>> str(FlextExportError(target="http://127.0.0.1:9091", message="bad request", status=400))
+    'export to http://127.0.0.1:9091 failed (HTTP 400): bad request'
+    """
+
+    target: str
+    message: str
+    status: int | None = None
+
+    def __str__(self) -> str:
+        """One line naming the target, the status and the reason."""
+        status = f" (HTTP {self.status})" if self.status is not None else ""
+        return f"export to {self.target} failed{status}: {self.message}"

@@ -137,7 +137,8 @@ class FlextMetric:
         return metric_from_dict(data)
 
 
-def _check_unit(problems: Problems, unit: object) -> str | None:
+def check_unit(problems: Problems, unit: object) -> str | None:
+    """Check a unit: empty, or a lowercase unit name that is not a non-base unit."""
     text = check_text(problems, "unit", unit, max_length=MAX_UNIT_LENGTH, allow_empty=True)
     if not text:
         return text
@@ -167,7 +168,8 @@ def _has_unit_suffix(name: str, unit: str, kind: MetricKind) -> bool:
     return stem.endswith("_" + unit)
 
 
-def _check_unit_suffix(problems: Problems, name: str, unit: str, kind: MetricKind) -> None:
+def check_unit_suffix(problems: Problems, name: str, unit: str, kind: MetricKind) -> None:
+    """Report a name that does not end with its unit (before ``_total`` for counters)."""
     if not _has_unit_suffix(name, unit, kind):
         stem = name.removesuffix("_total") if kind is MetricKind.COUNTER else name
         wanted = f"{stem}_{unit}_total" if kind is MetricKind.COUNTER else f"{stem}_{unit}"
@@ -296,9 +298,9 @@ def _checked_metric(
             "value",
             f"a counter only goes up; got {checked_value!r} (use a gauge for values that go down)",
         )
-    checked_unit = _check_unit(problems, unit)
+    checked_unit = check_unit(problems, unit)
     if checked_name and checked_unit and checked_kind:
-        _check_unit_suffix(problems, checked_name, checked_unit, checked_kind)
+        check_unit_suffix(problems, checked_name, checked_unit, checked_kind)
     checked_labels = check_string_map(problems, "labels", labels, reserved=RESERVED_METRIC_LABELS)
     checked_time = check_timestamp(problems, "timestamp", timestamp)
     if (

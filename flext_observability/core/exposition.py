@@ -1,0 +1,207 @@
+"""Snapshots of live metrics, and the metric families they expose.
+
+A :class:`MetricsSnapshot` is an immutable copy of every series of a metrics
+service at one moment. :func:`expose` turns it into plain families and
+samples, named and labelled as the Prometheus text format and OpenMetrics
+expect; the shell hands those to prometheus_client, which renders them.
+Snapshots of several processes combine with :func:`merge_snapshots`.
+
+>>> from flext_observability.core.aggregation import CounterState
+>>> from flext_observability.core.instruments import define_instrument
+>>> spec = define_instrument(kind="counter", name="rows_total", help_text="Rows.", label_names=("tap",)).unwrap()
+>>> snapshot = MetricsSnapshot(families=(
+...     FamilySnapshot(spec=spec, series=(SeriesSnapshot((("tap", "pg"),), CounterState(value=3.0)),)),
+... ))
+>>> [(sample.name, sample.labels, sample.value) for sample in expose(snapshot)[0].samples]
+[('rows_total', {'tap': 'pg'}, 3.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+from attrs import frozen
+from returns.result import Failure, Result, Success
+
+from flext_observability.core.aggregation import (
+    AggregationState,
+    CounterState,
+    GaugeState,
+    HistogramState,
+    merge,
+)
+from flext_observability.core.checks import Problems
+from flext_observability.core.errors import FlextValidationError
+from flext_observability.core.instruments import InstrumentSpec, instrument_conflict
+from flext_observability.core.records import nest_errors
+from flext_observability.core.sketch import sketch_quantile
+from flext_observability.core.values import MetricKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+LabelPairs = tuple[tuple[str, str], ...]
+"""A series' labels as (name, value) pairs in the instrument's label order."""
+
+
+class SeriesSnapshot(NamedTuple):
+    """One series: its labels and its aggregated state."""
+
+    labels: LabelPairs
+    state: AggregationState
+
+
+@frozen(kw_only=True)
+class FamilySnapshot:
+    """One instrument: its definition and its series, ordered by label values."""
+
+    spec: InstrumentSpec
+    series: tuple[SeriesSnapshot, ...]
+
+    def state(self, **labels: str) -> AggregationState | None:
+        """The state of the series with exactly these labels, if any."""
+        wanted = sorted(labels.items())
+        for series in self.series:
+            if sorted(series.labels) == wanted:
+                return series.state
+        return None
+
+
+@frozen(kw_only=True)
+class MetricsSnapshot:
+    """Every instrument of a metrics service at one moment, ordered by name."""
+
+    families: tuple[FamilySnapshot, ...]
+
+    def family(self, name: str) -> FamilySnapshot | None:
+        """The family called ``name`` (for counters, with or without ``_total``)."""
+        for family in self.families:
+            if name in {family.spec.name, family.spec.exposed_name}:
+                return family
+        return None
+
+
+def _merge_family(first: FamilySnapshot, second: FamilySnapshot) -> Result[FamilySnapshot, FlextValidationError]:
+    conflict = instrument_conflict(first.spec, second.spec)
+    if conflict is not None:
+        return Failure(conflict)
+    merged: dict[LabelPairs, AggregationState] = {series.labels: series.state for series in first.series}
+    problems: Problems = []
+    for labels, state in second.series:
+        if labels not in merged:
+            merged[labels] = state
+            continue
+        # Both states come from one instrument, so they are of one kind; merge checks it anyway.
+        result: Result[AggregationState, FlextValidationError] = merge(cast("Any", merged[labels]), state)
+        if isinstance(result, Success):
+            merged[labels] = result.unwrap()
+        else:
+            nest_errors(problems, f"{first.spec.name}{dict(labels)}", result.failure())
+    if problems:
+        return Failure(FlextValidationError(entity="snapshot", errors=tuple(problems)))
+    series = tuple(SeriesSnapshot(labels, state) for labels, state in sorted(merged.items()))
+    return Success(FamilySnapshot(spec=first.spec, series=series))
+
+
+def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[MetricsSnapshot, FlextValidationError]:
+    """Combine the snapshots of two processes: same-named series are merged.
+
+    Counters, histograms and summaries add up; gauges are summed (see
+    :func:`~flext_observability.core.aggregation.merge`). Families defined
+    differently in the two snapshots are a failure.
+    """
+    families = {family.spec.name: family for family in first.families}
+    problems: Problems = []
+    for family in second.families:
+        if family.spec.name not in families:
+            families[family.spec.name] = family
+            continue
+        result = _merge_family(families[family.spec.name], family)
+        if isinstance(result, Success):
+            families[family.spec.name] = result.unwrap()
+        else:
+            nest_errors(problems, family.spec.name, result.failure())
+    if problems:
+        return Failure(FlextValidationError(entity="snapshot", errors=tuple(problems)))
+    return Success(MetricsSnapshot(families=tuple(families[name] for name in sorted(families))))
+
+
+class ExpositionSample(NamedTuple):
+    """One sample line: full sample name, labels, value."""
+
+    name: str
+    labels: dict[str, str]
+    value: float
+
+
+@frozen(kw_only=True)
+class ExpositionFamily:
+    """One family as the exposition formats describe it."""
+
+    name: str
+    kind: MetricKind
+    help: str
+    unit: str
+    samples: tuple[ExpositionSample, ...]
+
+
+def format_float(value: float) -> str:
+    """A float as Go (and so Prometheus) writes it in ``le`` and ``quantile`` labels.
+
+    >>> [format_float(x) for x in (0.005, 1.0, 1e7, float("inf"))]
+    ['0.005', '1.0', '1e+07', '+Inf']
+    """
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    text = repr(value)
+    dot = text.find(".")
+    # Python's repr keeps positional notation up to 1e16; Go switches to an
+    # exponent from 1e21 in general but from 1e7 for these labels' values.
+    if value > 0 and dot > 6:
+        mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1 :]}".rstrip("0.")
+        return f"{mantissa}e+{dot - 1:02d}"
+    return text
+
+
+def _samples(spec: InstrumentSpec, labels: dict[str, str], state: AggregationState) -> Iterable[ExpositionSample]:
+    name = spec.name
+    if isinstance(state, CounterState):
+        return (ExpositionSample(f"{name}_total", labels, state.value),)
+    if isinstance(state, GaugeState):
+        return (ExpositionSample(name, labels, state.value),)
+    if isinstance(state, HistogramState):
+        buckets = [
+            ExpositionSample(f"{name}_bucket", {**labels, "le": format_float(bound)}, float(count))
+            for bound, count in zip((*state.bounds, math.inf), state.cumulative, strict=True)
+        ]
+        return (
+            *buckets,
+            ExpositionSample(f"{name}_count", labels, float(state.count)),
+            ExpositionSample(f"{name}_sum", labels, state.sum),
+        )
+    quantiles = [
+        ExpositionSample(name, {**labels, "quantile": format_float(q)}, sketch_quantile(state, q))
+        for q in spec.quantiles
+    ]
+    return (
+        *quantiles,
+        ExpositionSample(f"{name}_count", labels, float(state.count)),
+        ExpositionSample(f"{name}_sum", labels, state.sum),
+    )
+
+
+def expose(snapshot: MetricsSnapshot) -> tuple[ExpositionFamily, ...]:
+    """The families and samples of a snapshot, in exposition order."""
+    families: list[ExpositionFamily] = []
+    for family in snapshot.families:
+        spec = family.spec
+        samples: list[ExpositionSample] = []
+        for series in family.series:
+            samples.extend(_samples(spec, dict(series.labels), series.state))
+        families.append(
+            ExpositionFamily(name=spec.name, kind=spec.kind, help=spec.help, unit=spec.unit, samples=tuple(samples)),
+        )
+    return tuple(families)

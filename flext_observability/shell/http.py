@@ -1,0 +1,158 @@
+"""``/metrics`` over HTTP: a WSGI app to mount, and a small server in a thread.
+
+The app wraps prometheus_client's, which picks the text format or OpenMetrics
+from the scraper's ``Accept`` header and compresses when asked. Around it this
+module adds an optional path, optional HTTP basic authentication (compared in
+constant time) and a guarantee that a failure answers 500 instead of raising
+into the server. :func:`serve_metrics` binds to loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import logging
+import ssl
+import threading
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any, Final, Self
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import make_wsgi_app
+from returns.result import Failure, Result, Success
+
+from flext_observability.core.errors import FlextExportError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from prometheus_client.registry import Collector
+
+    StartResponse = Callable[..., Any]
+    WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_LOG: Final = logging.getLogger("flext_observability.http")
+
+
+def make_metrics_app(
+    registry: Collector,
+    *,
+    path: str | None = "/metrics",
+    basic_auth: tuple[str, str] | None = None,
+) -> WSGIApp:
+    """A WSGI app serving the registry at ``path`` (any path when ``None``).
+
+    With ``basic_auth=(user, password)``, requests without those credentials
+    get 401. Mount it under an existing WSGI app's ``/metrics`` with
+    ``path=None``.
+    """
+    inner = make_wsgi_app(registry)
+    expected = None if basic_auth is None else f"{basic_auth[0]}:{basic_auth[1]}".encode()
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if path is not None and environ.get("PATH_INFO", "") not in {path, path.rstrip("/") + "/"}:
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [f"metrics are served at {path}\n".encode()]
+        if expected is not None and not _authorized(environ.get("HTTP_AUTHORIZATION", ""), expected):
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Basic realm="metrics"')],
+            )
+            return [b"authentication required\n"]
+        try:
+            return inner(environ, start_response)  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001 - a failing scrape answers 500, it never takes the server down
+            _LOG.exception("serving /metrics failed")
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], None)
+            return [b"metrics are unavailable; see the application log\n"]
+
+    return app
+
+
+def _authorized(header: str, expected: bytes) -> bool:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        given = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return hmac.compare_digest(given, expected)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Requests are not logged: scrapes every few seconds would flood the log."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        """Log nothing."""
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    """One thread per request, so a slow scraper does not block the others."""
+
+    daemon_threads = True
+
+
+class MetricsServer:
+    """A running ``/metrics`` server: where it listens, and how to stop it."""
+
+    def __init__(self, server: WSGIServer, thread: threading.Thread, scheme: str) -> None:
+        """Wrap a started server and its thread."""
+        self._server = server
+        self._thread = thread
+        host, self.port = server.server_address[:2]
+        self.host = host.decode() if isinstance(host, bytes) else host
+        self.url = f"{scheme}://{self.host}:{self.port}/metrics"
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop serving and release the port; waits at most ``timeout`` seconds."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout)
+
+    def __enter__(self) -> Self:
+        """Use the server as a context manager that closes it."""
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Close the server."""
+        self.close()
+
+
+def serve_metrics(
+    registry: Collector,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    path: str = "/metrics",
+    tls: tuple[str, str] | ssl.SSLContext | None = None,
+    basic_auth: tuple[str, str] | None = None,
+) -> Result[MetricsServer, FlextExportError]:
+    """Serve the registry on ``host:port`` (port 0 picks a free one) in a daemon thread.
+
+    ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
+    """
+    try:
+        server = make_server(
+            host,
+            port,
+            make_metrics_app(registry, path=path, basic_auth=basic_auth),
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
+        if tls is not None:
+            context = tls if isinstance(tls, ssl.SSLContext) else _server_context(*tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+    except Exception as error:  # noqa: BLE001 - a taken port or a bad certificate becomes a Failure
+        return Failure(FlextExportError(target=f"{host}:{port}", message=f"{type(error).__name__}: {error}"))
+    thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
+    thread.start()
+    return Success(MetricsServer(server, thread, "https" if tls is not None else "http"))
+
+
+def _server_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile)
+    return context

@@ -1,0 +1,412 @@
+"""``FlextMetricsService``: instruments, live series, snapshots and Prometheus export.
+
+>>> service = FlextMetricsService()
+>>> rows = service.counter("pipeline_rows_total", "Rows read from the source.", labels=("tap",)).unwrap()
+>>> rows.labels(tap="postgres").inc(120)
+<Success: None>
+>>> rows.labels(tap="postgres").inc(-1).failure().codes
+frozenset({<FlextErrorCode.NEGATIVE_COUNTER: 'negative_counter'>})
+>>> service.snapshot().family("pipeline_rows_total").state(tap="postgres")
+CounterState(value=120.0)
+>>> print(service.export_prometheus().unwrap())  # doctest: +ELLIPSIS
+# HELP flext_observability_rejected_samples_total ...
+flext_observability_rejected_samples_total{metric="pipeline_rows_total",reason="negative_counter"} 1.0
+...
+pipeline_rows_total{tap="postgres"} 120.0
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Final, TypeVar, cast
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from returns.result import Failure, Result, Success
+
+from flext_observability.core.aggregation import (
+    CounterState,
+    GaugeState,
+    HistogramState,
+    SketchState,
+    histogram_quantile,
+)
+from flext_observability.core.checks import Problems, add
+from flext_observability.core.errors import FlextErrorCode, FlextExportError, FlextValidationError
+from flext_observability.core.exposition import FamilySnapshot, MetricsSnapshot
+from flext_observability.core.instruments import (
+    DEFAULT_MAX_SERIES,
+    InstrumentSpec,
+    define_instrument,
+    instrument_conflict,
+)
+from flext_observability.core.metric import FlextMetric, validate_metric
+from flext_observability.core.sketch import sketch_quantile
+from flext_observability.core.values import MetricKind
+from flext_observability.shell.prometheus import FlextMetricsCollector
+from flext_observability.shell.series import Counter, Family, Gauge, Histogram, Series, Summary
+from flext_observability.shell.table import render_table
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+    from prometheus_client.registry import Collector
+
+    from flext_observability.shell.http import MetricsServer
+    from flext_observability.shell.push import PushMethod
+
+S = TypeVar("S", bound=Series)
+
+_LOG: Final = logging.getLogger("flext_observability.metrics")
+
+REJECTED_SAMPLES: Final = "flext_observability_rejected_samples_total"
+SERIES_OVERFLOW: Final = "flext_observability_series_overflow_total"
+DEFAULT_MAX_INSTRUMENTS: Final = 1000
+"""Instruments one service may define (the self-metrics included)."""
+
+_RECORDED_HELP: Final = "Recorded from FlextMetric entities."
+
+
+class FlextMetricsService:
+    """Defines instruments and keeps their live series; thread-safe.
+
+    Each service owns a ``prometheus_client`` registry holding one collector
+    for all its instruments; nothing joins the library's global registry.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_series: int = DEFAULT_MAX_SERIES,
+        max_instruments: int = DEFAULT_MAX_INSTRUMENTS,
+    ) -> None:
+        """Set the default series cap per instrument and the cap on instruments.
+
+        Raises ``ValueError`` for caps below 1 (a set-up mistake).
+        """
+        if max_series < 1 or max_instruments < 1:
+            message = "max_series and max_instruments must be at least 1"
+            raise ValueError(message)
+        self._max_series = max_series
+        self._max_instruments = max_instruments
+        self._lock = threading.Lock()
+        self._families: dict[str, Family] = {}
+        self._warned_overflow: set[str] = set()
+        self._rejected: Counter = self._self_metric(
+            REJECTED_SAMPLES,
+            "Samples refused by flext-observability (bad value or labels), by metric and reason.",
+            ("metric", "reason"),
+        )
+        self._overflowed: Counter = self._self_metric(
+            SERIES_OVERFLOW,
+            "Label sets sent to the overflow series because their metric reached its series cap.",
+            ("metric",),
+        )
+        self.collector: Final = FlextMetricsCollector(self.snapshot)
+        """The ``prometheus_client`` collector of this service's instruments."""
+        self.registry: Final = CollectorRegistry(auto_describe=False)
+        """The registry this service owns; its only collector is :attr:`collector`."""
+        self.registry.register(self.collector)
+
+    def _self_metric(self, name: str, help_text: str, labels: tuple[str, ...]) -> Counter:
+        spec = define_instrument(kind=MetricKind.COUNTER, name=name, help_text=help_text, label_names=labels)
+        family = self._new_family(spec.unwrap())
+        self._families[family.spec.name] = family
+        return cast("Counter", family.root)
+
+    def _new_family(self, spec: InstrumentSpec) -> Family:
+        return Family(spec, on_reject=self._count_rejection, on_overflow=self._count_overflow)
+
+    def _count_rejection(self, metric: str, reason: FlextErrorCode) -> None:
+        self._rejected.labels(metric=metric, reason=reason.value).inc()
+
+    def _count_overflow(self, metric: str, first: bool) -> None:
+        self._overflowed.labels(metric=metric).inc()
+        if first:
+            _LOG.warning(
+                "metric %s reached its cap of label sets; new label sets now go to the series "
+                'with otel_metric_overflow="true"',
+                metric,
+            )
+
+    # --- instruments -------------------------------------------------------
+
+    def _instrument(
+        self, spec: Result[InstrumentSpec, FlextValidationError], kind: type[S]
+    ) -> Result[S, FlextValidationError]:
+        if isinstance(spec, Failure):
+            return Failure(spec.failure())
+        wanted = spec.unwrap()
+        with self._lock:
+            existing = self._families.get(wanted.name)
+            if existing is not None:
+                conflict = instrument_conflict(existing.spec, wanted)
+                root = existing.root
+                if conflict is None and isinstance(root, kind):
+                    return Success(root)
+                return Failure(conflict or _kind_mismatch(existing.spec))
+            if len(self._families) >= self._max_instruments:
+                return Failure(_too_many_instruments(self._max_instruments))
+            family = self._new_family(wanted)
+            self._families[wanted.name] = family
+        return Success(family.root) if isinstance(family.root, kind) else Failure(_kind_mismatch(wanted))
+
+    def counter(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        max_series: int | None = None,
+    ) -> Result[Counter, FlextValidationError]:
+        """A counter; asking again with the same definition gives the same one."""
+        spec = define_instrument(
+            kind=MetricKind.COUNTER,
+            name=name,
+            help_text=help,
+            unit=unit,
+            label_names=tuple(labels),
+            max_series=self._max_series if max_series is None else max_series,
+        )
+        return self._instrument(spec, Counter)
+
+    def gauge(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        max_series: int | None = None,
+    ) -> Result[Gauge, FlextValidationError]:
+        """A gauge; asking again with the same definition gives the same one."""
+        spec = define_instrument(
+            kind=MetricKind.GAUGE,
+            name=name,
+            help_text=help,
+            unit=unit,
+            label_names=tuple(labels),
+            max_series=self._max_series if max_series is None else max_series,
+        )
+        return self._instrument(spec, Gauge)
+
+    def histogram(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        buckets: Iterable[float] | None = None,
+        max_series: int | None = None,
+    ) -> Result[Histogram, FlextValidationError]:
+        """A histogram with ``buckets`` as upper bounds (default: prometheus_client's)."""
+        spec = define_instrument(
+            kind=MetricKind.HISTOGRAM,
+            name=name,
+            help_text=help,
+            unit=unit,
+            label_names=tuple(labels),
+            buckets=None if buckets is None else tuple(buckets),
+            max_series=self._max_series if max_series is None else max_series,
+        )
+        return self._instrument(spec, Histogram)
+
+    def summary(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        quantiles: Iterable[float] | None = None,
+        max_series: int | None = None,
+    ) -> Result[Summary, FlextValidationError]:
+        """A summary reporting ``quantiles`` (default 0.5, 0.9, 0.99) of a 1%-accurate sketch."""
+        spec = define_instrument(
+            kind=MetricKind.SUMMARY,
+            name=name,
+            help_text=help,
+            unit=unit,
+            label_names=tuple(labels),
+            quantiles=None if quantiles is None else tuple(quantiles),
+            max_series=self._max_series if max_series is None else max_series,
+        )
+        return self._instrument(spec, Summary)
+
+    # --- entities ----------------------------------------------------------
+
+    def record_metric(self, metric: FlextMetric) -> Result[FlextMetric, FlextValidationError]:
+        """Record an entity; its instrument is made on first sight.
+
+        A counter is incremented by the value, a gauge set to it, and a
+        histogram or summary observes it.
+        """
+        return validate_metric(metric).bind(self._record)
+
+    def _record(self, metric: FlextMetric) -> Result[FlextMetric, FlextValidationError]:
+        label_names = tuple(sorted(metric.labels))
+        base = metric.name.removesuffix("_total") if metric.kind is MetricKind.COUNTER else metric.name
+        with self._lock:
+            existing = self._families.get(base)
+        if existing is not None:
+            mismatch = _entity_mismatch(existing.spec, metric, label_names)
+            if mismatch is not None:
+                return Failure(mismatch)
+            handle: Result[Series, FlextValidationError] = Success(existing.root)
+        else:
+            spec = define_instrument(
+                kind=metric.kind,
+                name=metric.name,
+                help_text=_RECORDED_HELP,
+                unit=metric.unit,
+                label_names=label_names,
+                max_series=self._max_series,
+            )
+            handle = self._instrument(spec, Series)
+        return handle.bind(lambda root: _apply(root.labels(**metric.labels), metric))
+
+    # --- reading -----------------------------------------------------------
+
+    def snapshot(self) -> MetricsSnapshot:
+        """An immutable copy of every series of every instrument, ordered by name."""
+        with self._lock:
+            families = [self._families[name] for name in sorted(self._families)]
+        return MetricsSnapshot(families=tuple(family.snapshot() for family in families))
+
+    def get_metrics_summary(self) -> str:
+        """A readable table of every series: its value, or count, sum and quantiles."""
+        rows = [
+            (
+                family.spec.exposed_name,
+                family.spec.kind.value,
+                _labels_text(series.labels),
+                _state_text(family, series.state),
+            )
+            for family in self.snapshot().families
+            for series in family.series
+        ]
+        return render_table(("metric", "kind", "labels", "value"), rows, max_width=70)
+
+    def export_prometheus(self, *, openmetrics: bool = False) -> Result[str, FlextExportError]:
+        """The exposition text of every instrument, rendered by prometheus_client."""
+        try:
+            render = generate_openmetrics if openmetrics else generate_latest
+            return Success(render(self.registry).decode("utf-8"))
+        except Exception as error:  # noqa: BLE001 - rendering must never break the caller
+            return Failure(FlextExportError(target="exposition", message=f"rendering failed: {error!r}"))
+
+    def register(self, registry: CollectorRegistry) -> Result[Collector, FlextExportError]:
+        """Add this service's collector to another registry (yours, or prometheus_client's default)."""
+        try:
+            registry.register(self.collector)
+        except ValueError as error:
+            return Failure(FlextExportError(target="registry", message=str(error)))
+        return Success(self.collector)
+
+    # --- leaving the process ----------------------------------------------
+
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, **options: object
+    ) -> Result[MetricsServer, FlextExportError]:
+        """Serve ``/metrics`` in a background thread; see :func:`~flext_observability.shell.http.serve_metrics`."""
+        from flext_observability.shell.http import serve_metrics  # noqa: PLC0415 - HTTP is optional
+
+        return serve_metrics(self.registry, host=host, port=port, **options)  # type: ignore[arg-type]
+
+    def push(
+        self,
+        gateway_url: str,
+        job: str,
+        *,
+        grouping_key: Mapping[str, str] | None = None,
+        method: PushMethod = "push",
+        timeout: float = 5.0,
+        retries: int = 2,
+    ) -> Result[None, FlextExportError]:
+        """Send every instrument to a Pushgateway (for batch jobs).
+
+        See :func:`~flext_observability.shell.push.push_to_gateway`.
+        """
+        from flext_observability.shell.push import push_to_gateway  # noqa: PLC0415 - only batch jobs push
+
+        return push_to_gateway(
+            self.registry,
+            gateway_url,
+            job,
+            grouping_key=grouping_key,
+            method=method,
+            timeout=timeout,
+            retries=retries,
+        )
+
+    def write_textfile(self, path: str | Path) -> Result[Path, FlextExportError]:
+        """Write the exposition for node_exporter's textfile collector (atomic rename)."""
+        from flext_observability.shell.push import write_textfile  # noqa: PLC0415 - only batch jobs write files
+
+        return write_textfile(self.registry, path)
+
+
+def _kind_mismatch(spec: InstrumentSpec) -> FlextValidationError:
+    problems: Problems = []
+    add(problems, FlextErrorCode.CONFLICTING_DEFINITION, "kind", f"{spec.name!r} is a {spec.kind.value}")
+    return FlextValidationError(entity="instrument", errors=tuple(problems))
+
+
+def _too_many_instruments(limit: int) -> FlextValidationError:
+    problems: Problems = []
+    add(
+        problems,
+        FlextErrorCode.TOO_MANY,
+        "name",
+        f"this service already holds {limit} instruments; reuse one with labels, or raise max_instruments",
+    )
+    return FlextValidationError(entity="instrument", errors=tuple(problems))
+
+
+def _entity_mismatch(
+    spec: InstrumentSpec, metric: FlextMetric, label_names: tuple[str, ...]
+) -> FlextValidationError | None:
+    problems: Problems = []
+    for field, have, got in (
+        ("kind", spec.kind.value, metric.kind.value),
+        ("unit", spec.unit, metric.unit),
+        ("labels", spec.label_names, label_names),
+    ):
+        if have != got:
+            add(
+                problems,
+                FlextErrorCode.CONFLICTING_DEFINITION,
+                field,
+                f"{spec.name!r} is defined with {field} {have!r}; this metric has {got!r}",
+            )
+    return FlextValidationError(entity="metric", errors=tuple(problems)) if problems else None
+
+
+def _apply(series: Series, metric: FlextMetric) -> Result[FlextMetric, FlextValidationError]:
+    if isinstance(series, Counter):
+        outcome = series.inc(metric.value)
+    elif isinstance(series, Gauge):
+        outcome = series.set(metric.value)
+    else:
+        outcome = cast("Histogram | Summary", series).observe(metric.value)
+    return outcome.map(lambda _: metric)
+
+
+def _labels_text(labels: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in labels) or "-"
+
+
+def _state_text(family: FamilySnapshot, state: object) -> str:
+    if isinstance(state, CounterState | GaugeState):
+        return f"{state.value:g}"
+    if isinstance(state, HistogramState):
+        median = histogram_quantile(state, 0.5)
+        return f"count {state.count}, sum {state.sum:g}, median ~{median:g}"
+    sketch = cast("SketchState", state)
+    quantiles = ", ".join(f"p{q * 100:g} {sketch_quantile(sketch, q):g}" for q in family.spec.quantiles)
+    return f"count {sketch.count}, sum {sketch.sum:g}, {quantiles}"
