@@ -48,3 +48,41 @@ def test_main_demo_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
     """``main(["demo"])`` prints the demo and returns 0."""
     assert main(["demo"]) == 0
     assert "pipeline_rows_total" in capsys.readouterr().out
+
+
+def test_demo_records_the_runs_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo prints the run's rows, durations and failures as a table."""
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Metrics of the run" in out
+    assert "pipeline_batch_failures_total" in out
+    assert "step=load, service=target-snowflake  1190" in out
+
+
+def test_demo_serve_keeps_metrics_up_until_interrupted() -> None:
+    """``demo --serve`` prints its loopback URL, serves /metrics there, and exits 0 on Ctrl-C."""
+    import signal  # noqa: PLC0415 - only this test needs these
+    import urllib.request  # noqa: PLC0415
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "flext_observability", "demo", "--serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = ""
+            for line in process.stdout:
+                if line.startswith("Serving the run's metrics at "):
+                    url = line.split(" at ", 1)[1].split()[0]
+                    break
+            assert url.startswith("http://127.0.0.1:")
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our own loopback URL
+                body = response.read().decode()
+            assert 'pipeline_rows_total{service="tap-postgres",step="extract"} 1200.0' in body
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()

@@ -208,7 +208,9 @@ def define_instrument(  # noqa: PLR0913 - one argument per part of the definitio
 
 def _show(value: object) -> str:
     if isinstance(value, tuple):
-        return "(" + ", ".join(_show(item) for item in value) + ")"
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
     if isinstance(value, float) and math.isfinite(value):
         return f"{value:g}"
     return str(value)

@@ -1,21 +1,26 @@
 """The ``flext-observability`` command (also ``python -m flext_observability``).
 
 ``demo`` runs the sample pipeline on the built-in defaults and prints what
-the library made of it; it exits 0 when the demo itself worked, whatever the
-deliberately bad inputs it shows.
+the library made of it: its entities, its metrics, and the failures of some
+deliberately bad inputs; it exits 0 when the demo itself worked.
+``demo --serve`` then keeps the run's ``/metrics`` up on loopback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import TYPE_CHECKING
 
+from returns.result import Failure
+
 from flext_observability.shell.demo import bad_inputs, render_outcomes, sample_run
+from flext_observability.shell.demo_metrics import pipeline_metrics
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,15 +29,44 @@ def _parser() -> argparse.ArgumentParser:
         description="Observability for data-integration services and batch jobs.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run the sample pipeline and show what the library made of it")
+    demo = commands.add_parser("demo", help="run the sample pipeline and show what the library made of it")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="then keep serving the run's metrics at /metrics on loopback until interrupted",
+    )
+    demo.add_argument("--port", type=int, default=0, help="port for --serve (default: any free port)")
     return parser
 
 
-def run_demo() -> int:
-    """Print the sample pipeline's entities and the rejected bad inputs."""
+def run_demo(*, serve: bool = False, port: int = 0, wait: Callable[[], object] | None = None) -> int:
+    """Print the sample pipeline's entities, its metrics and the rejected bad inputs.
+
+    With ``serve``, keep ``/metrics`` up on 127.0.0.1 until interrupted
+    (``wait`` returns when it is time to stop; by default, Ctrl-C).
+    """
     factory = FlextObservabilityMasterFactory(service="orders-pipeline")
-    print(render_outcomes("flext-observability demo: one run of the sample pipeline", sample_run(factory)))
+    outcomes = sample_run(factory)
+    print(render_outcomes("flext-observability demo: one run of the sample pipeline", outcomes))
+    service = pipeline_metrics(factory, outcomes)
+    print("Metrics of the run")
+    print(service.get_metrics_summary())
+    print()
     print(render_outcomes("Bad inputs and what validation says", bad_inputs(factory)))
+    if not serve:
+        return 0
+    started = service.serve(port=port)
+    if isinstance(started, Failure):
+        print(f"cannot serve metrics: {started.failure()}", file=sys.stderr)
+        return 1
+    server = started.unwrap()
+    print(f"Serving the run's metrics at {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        (wait or threading.Event().wait)()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
 
 
@@ -40,5 +74,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named in ``argv`` (default: the process arguments)."""
     arguments = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     if arguments.command == "demo":
-        return run_demo()
+        return run_demo(serve=arguments.serve, port=arguments.port)
     return 2  # pragma: no cover - argparse rejects unknown commands first

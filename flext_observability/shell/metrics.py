@@ -375,7 +375,7 @@ def _entity_mismatch(
     for field, have, got in (
         ("kind", spec.kind.value, metric.kind.value),
         ("unit", spec.unit, metric.unit),
-        ("labels", spec.label_names, label_names),
+        ("labels", tuple(sorted(spec.label_names)), label_names),
     ):
         if have != got:
             add(
@@ -403,7 +403,7 @@ def _labels_text(labels: Iterable[tuple[str, str]]) -> str:
 
 def _state_text(family: FamilySnapshot, state: object) -> str:
     if isinstance(state, CounterState | GaugeState):
-        return f"{state.value:g}"
+        return f"{state.value:.12g}"
     if isinstance(state, HistogramState):
         median = histogram_quantile(state, 0.5)
         return f"count {state.count}, sum {state.sum:g}, median ~{median:g}"

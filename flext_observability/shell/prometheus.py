@@ -8,8 +8,7 @@ format or OpenMetrics. No exposition text is written here.
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
@@ -18,8 +17,6 @@ from flext_observability.core.exposition import MetricsSnapshot, expose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-_LOG: Final = logging.getLogger("flext_observability.metrics")
 
 
 class FlextMetricsCollector:
@@ -30,17 +27,20 @@ class FlextMetricsCollector:
         self._snapshot = snapshot
 
     def collect(self) -> Iterator[Metric]:
-        """Every family of a fresh snapshot; a failure logs and yields nothing rather than failing the scrape."""
-        try:
-            families = expose(self._snapshot())
-        except Exception:  # noqa: BLE001 - a scrape must not take the application down
-            _LOG.exception("collecting metrics failed")
-            return
-        for family in families:
+        """Every family of a fresh snapshot.
+
+        A failure propagates to prometheus_client, so that the scrape or the
+        export fails visibly instead of serving a partial exposition; the
+        service's export and the HTTP app turn it into a ``Failure`` or a 500.
+        """
+        for family in expose(self._snapshot()):
             metric = Metric(family.name, family.help, family.kind.value, family.unit)
             metric.samples = [Sample(sample.name, sample.labels, sample.value, None, None) for sample in family.samples]
             yield metric
 
     def describe(self) -> list[Metric]:
-        """Nothing: names are checked by the service, and describing would cost a snapshot."""
-        return []
+        """The current families, so that a registry refuses a second copy of them.
+
+        prometheus_client calls this only when the collector is registered.
+        """
+        return list(self.collect())

@@ -29,7 +29,7 @@ from flext_observability.core.aggregation import (
     HistogramState,
     SketchState,
 )
-from flext_observability.core.checks import Problems, check_text, describe
+from flext_observability.core.checks import Problems, add, check_finite, check_text
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
 from flext_observability.core.instruments import OVERFLOW_LABEL, InstrumentSpec
@@ -56,32 +56,37 @@ def _problem(code: FlextErrorCode, field: str, message: str) -> FlextValidationE
     )
 
 
-def _number_problem(value: object, *, allow_negative: bool) -> FlextValidationError:
-    """Why ``value`` was refused, for the slow path of every operation."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return _problem(FlextErrorCode.WRONG_TYPE, "value", f"expected a number, got {describe(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = _INF
-    if not math.isfinite(number):
-        return _problem(FlextErrorCode.NOT_FINITE, "value", "must be a finite number, not NaN or infinite")
-    if not allow_negative and number < 0:
-        return _problem(
+def _slow_number(value: object, *, allow_negative: bool) -> float | FlextValidationError:
+    """The core's number rules, for values off the fast path (ints beyond 2**53, subclasses, bad values)."""
+    problems: Problems = []
+    number = check_finite(problems, "value", value)
+    if number is not None and not allow_negative and number < 0:
+        add(
+            problems,
             FlextErrorCode.NEGATIVE_COUNTER,
             "value",
             f"a counter only goes up; got {number!r} (use a gauge for values that go down)",
         )
-    return _problem(FlextErrorCode.OUT_OF_RANGE, "value", f"{number!r} is too large to be added exactly")
+    if problems or number is None:
+        return FlextValidationError(entity="sample", errors=tuple(problems))
+    return number
 
 
-def _exact(value: object) -> float | None:
-    """``value`` as a float when it is a finite float or an int a float holds exactly; else ``None``."""
-    if isinstance(value, float) and value.__class__ is float:
-        return value if -_INF < value < _INF else None
-    if isinstance(value, int) and value.__class__ is int and -_MAX_EXACT <= value <= _MAX_EXACT:
+def _number(value: object) -> float | FlextValidationError:
+    """``value`` as a finite float, or why not; plain floats and small ints take the fast path."""
+    if value.__class__ is float:
+        if -_INF < value < _INF:
+            return value
+    elif value.__class__ is int and -_MAX_EXACT <= value <= _MAX_EXACT:
         return float(value)
-    return None
+    return _slow_number(value, allow_negative=True)
+
+
+_OVERFLOW: Final = _problem(
+    FlextErrorCode.OUT_OF_RANGE,
+    "value",
+    "the total would exceed the largest float; record the values in a larger unit",
+)
 
 
 class Family:
@@ -308,10 +313,18 @@ class Counter(Series):
         if (amount.__class__ is float and 0.0 <= amount < _INF) or (
             amount.__class__ is int and 0 <= amount <= _MAX_EXACT
         ):
-            with self._lock:
-                self._value += amount
-            return OK
-        return self._family.refuse(_number_problem(amount, allow_negative=False))
+            number = amount
+        else:
+            checked = _slow_number(amount, allow_negative=False)
+            if not isinstance(checked, float):
+                return self._family.refuse(checked)
+            number = checked
+        with self._lock:
+            total = self._value + number
+            if total < _INF:
+                self._value = total
+                return OK
+        return self._family.refuse(_OVERFLOW)
 
     def read(self) -> float:
         """The current value."""
@@ -337,30 +350,34 @@ class Gauge(Series):
 
     def set(self, value: float) -> Result[None, FlextValidationError]:
         """Set the gauge to ``value`` (finite)."""
-        number = _exact(value)
-        if number is None:
-            return self._family.refuse(_number_problem(value, allow_negative=True))
+        number = _number(value)
+        if not isinstance(number, float):
+            return self._family.refuse(number)
         with self._lock:
             self._value = number
         return OK
 
     def inc(self, amount: float = 1.0) -> Result[None, FlextValidationError]:
         """Add ``amount`` (finite; negative goes down)."""
-        number = _exact(amount)
-        if number is None:
-            return self._family.refuse(_number_problem(amount, allow_negative=True))
-        with self._lock:
-            self._value += number
-        return OK
+        number = _number(amount)
+        if not isinstance(number, float):
+            return self._family.refuse(number)
+        return self._add(number)
 
     def dec(self, amount: float = 1.0) -> Result[None, FlextValidationError]:
         """Subtract ``amount`` (finite)."""
-        number = _exact(amount)
-        if number is None:
-            return self._family.refuse(_number_problem(amount, allow_negative=True))
+        number = _number(amount)
+        if not isinstance(number, float):
+            return self._family.refuse(number)
+        return self._add(-number)
+
+    def _add(self, number: float) -> Result[None, FlextValidationError]:
         with self._lock:
-            self._value -= number
-        return OK
+            total = self._value + number
+            if -_INF < total < _INF:
+                self._value = total
+                return OK
+        return self._family.refuse(_OVERFLOW)
 
     def time(self) -> _Timer:
         """A context manager that sets the gauge to the seconds its block took."""
@@ -392,14 +409,17 @@ class Histogram(Series):
 
     def observe(self, value: float) -> Result[None, FlextValidationError]:
         """Count one observation of ``value`` (finite)."""
-        number = _exact(value)
-        if number is None:
-            return self._family.refuse(_number_problem(value, allow_negative=True))
+        number = _number(value)
+        if not isinstance(number, float):
+            return self._family.refuse(number)
         index = bisect_left(self._bounds, number)
         with self._lock:
-            self._counts[index] += 1
-            self._sum += number
-        return OK
+            total = self._sum + number
+            if -_INF < total < _INF:
+                self._counts[index] += 1
+                self._sum = total
+                return OK
+        return self._family.refuse(_OVERFLOW)
 
     def time(self) -> _Timer:
         """A context manager that observes the seconds its block took."""
@@ -429,16 +449,12 @@ class Summary(Series):
 
     def observe(self, value: float) -> Result[None, FlextValidationError]:
         """Add one observation of ``value`` (finite)."""
-        number = _exact(value)
-        if number is None:
-            return self._family.refuse(_number_problem(value, allow_negative=True))
+        number = _number(value)
+        if not isinstance(number, float):
+            return self._family.refuse(number)
         with self._lock:
             added = self._sketch.add(number)
-        if added:
-            return OK
-        return self._family.refuse(
-            _problem(FlextErrorCode.OUT_OF_RANGE, "value", "the sum would exceed the largest float; use a larger unit"),
-        )
+        return OK if added else self._family.refuse(_OVERFLOW)
 
     def time(self) -> _Timer:
         """A context manager that observes the seconds its block took."""
