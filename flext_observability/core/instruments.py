@@ -17,7 +17,6 @@ name and gets a failure that says what differs.
 
 from __future__ import annotations
 
-import math
 from typing import Final
 
 from attrs import frozen
@@ -175,7 +174,8 @@ def define_instrument(  # noqa: PLR0913 - one argument per part of the definitio
             lint_family(
                 exposed,
                 checked_kind,
-                help_text=checked_help,
+                # A help text of the wrong type is already reported; do not report it missing too.
+                help_text="-" if checked_help is None else checked_help,
                 label_names=checked_labels or (),
             ),
         )
@@ -209,11 +209,9 @@ def define_instrument(  # noqa: PLR0913 - one argument per part of the definitio
 def _show(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_show(item) for item in value) + "]"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float) and math.isfinite(value):
+    if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return repr(str(value))  # str() turns a kind into its plain value
 
 
 def instrument_conflict(existing: InstrumentSpec, wanted: InstrumentSpec) -> FlextValidationError | None:
