@@ -206,6 +206,42 @@ def define_instrument(  # noqa: PLR0913 - one argument per part of the definitio
     )
 
 
+_SAMPLE_SUFFIXES: Final = {
+    MetricKind.COUNTER: ("_total", "_created"),
+    MetricKind.GAUGE: (),
+    MetricKind.HISTOGRAM: ("_bucket", "_count", "_sum", "_created"),
+    MetricKind.SUMMARY: ("_count", "_sum", "_created"),
+}
+
+
+def occupied_names(spec: InstrumentSpec) -> frozenset[str]:
+    """Every name the exposition formats give this instrument's family and samples.
+
+    OpenMetrics reserves ``_created`` beside counters, histograms and
+    summaries, and a family may not reuse another's sample name.
+
+    >>> sorted(occupied_names(define_instrument(kind="counter", name="jobs_total", help_text="Jobs.").unwrap()))
+    ['jobs', 'jobs_created', 'jobs_total']
+    """
+    return frozenset({spec.name, *(spec.name + suffix for suffix in _SAMPLE_SUFFIXES[spec.kind])})
+
+
+def name_clash(existing: InstrumentSpec, wanted: InstrumentSpec) -> FlextValidationError | None:
+    """``None`` unless the two (differently named) instruments would expose a name twice."""
+    shared = occupied_names(existing) & occupied_names(wanted)
+    if not shared or existing.name == wanted.name:
+        return None
+    problems: Problems = []
+    add(
+        problems,
+        FlextErrorCode.CONFLICTING_DEFINITION,
+        "name",
+        f"{wanted.exposed_name!r} would expose {', '.join(sorted(shared))}, which the {existing.kind.value} "
+        f"{existing.exposed_name!r} already exposes; choose another name",
+    )
+    return FlextValidationError(entity="instrument", errors=tuple(problems))
+
+
 def _show(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_show(item) for item in value) + "]"

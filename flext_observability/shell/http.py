@@ -82,7 +82,19 @@ def _authorized(header: str, expected: bytes) -> bool:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Requests are not logged: scrapes every few seconds would flood the log."""
+    """Requests are not logged: scrapes every few seconds would flood the log.
+
+    A connection that sends nothing is closed after ``timeout`` seconds, in
+    its own thread, so it never holds up other scrapers.
+    """
+
+    timeout = 10.0
+
+    def setup(self) -> None:
+        """Set the socket's timeout, then finish a TLS handshake here rather than in ``accept``."""
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         """Log nothing."""
@@ -92,6 +104,12 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     """One thread per request, so a slow scraper does not block the others."""
 
     daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that fails its handshake or vanishes is not worth a traceback on stderr."""
+        del request
+        _LOG.debug("a /metrics request from %s failed", client_address, exc_info=True)
 
 
 class MetricsServer:
@@ -133,6 +151,7 @@ def serve_metrics(
 
     ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
     """
+    server: WSGIServer | None = None
     try:
         server = make_server(
             host,
@@ -143,8 +162,12 @@ def serve_metrics(
         )
         if tls is not None:
             context = tls if isinstance(tls, ssl.SSLContext) else _server_context(*tls)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
+            # The handshake happens on first read, in the request's own thread, not in accept():
+            # a client that connects and stays silent must not stop the server from accepting others.
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     except Exception as error:  # noqa: BLE001 - a taken port or a bad certificate becomes a Failure
+        if server is not None:
+            server.server_close()
         return Failure(FlextExportError(target=f"{host}:{port}", message=f"{type(error).__name__}: {error}"))
     thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
     thread.start()

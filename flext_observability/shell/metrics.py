@@ -41,6 +41,7 @@ from flext_observability.core.instruments import (
     InstrumentSpec,
     define_instrument,
     instrument_conflict,
+    name_clash,
 )
 from flext_observability.core.metric import FlextMetric, validate_metric
 from flext_observability.core.sketch import sketch_quantile
@@ -150,6 +151,10 @@ class FlextMetricsService:
                 return Failure(conflict or _kind_mismatch(existing.spec))
             if len(self._families) >= self._max_instruments:
                 return Failure(_too_many_instruments(self._max_instruments))
+            for family in self._families.values():
+                clash = name_clash(family.spec, wanted)
+                if clash is not None:
+                    return Failure(clash)
             family = self._new_family(wanted)
             self._families[wanted.name] = family
         return Success(family.root) if isinstance(family.root, kind) else Failure(_kind_mismatch(wanted))

@@ -8,6 +8,8 @@ returned at once with the gateway's reason. Nothing here raises.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -83,34 +85,76 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
     Up to ``retries`` more attempts follow a failure that may pass (no
     connection, a 5xx answer) while time is left; a 4xx answer is final.
     """
-    key = dict(grouping_key or {})
     if method not in {"push", "pushadd", "delete"}:
         return Failure(
             FlextExportError(target=gateway_url, message=f"unknown method {method!r}; use push, pushadd or delete")
         )
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        return Failure(
+            FlextExportError(
+                target=gateway_url, message=f"timeout must be a positive number of seconds, not {timeout!r}"
+            )
+        )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        return Failure(FlextExportError(target=gateway_url, message=f"retries must be 0 or more, not {retries!r}"))
+    key = dict(grouping_key or {})
     deadline = time.monotonic() + timeout
-    failure = FlextExportError(target=gateway_url, message="no attempt was made: the timeout is not positive")
+    failure = FlextExportError(target=gateway_url, message=f"timed out: no answer within {timeout:g} s")
     for attempt in range(retries + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        try:
-            if method == "delete":
-                delete_from_gateway(gateway_url, job, grouping_key=key, timeout=remaining, handler=_handler)
-            else:
-                _METHODS[method](gateway_url, job, registry, grouping_key=key, timeout=remaining, handler=_handler)
-        except _GatewayAnswer as answer:
-            failure = FlextExportError(target=gateway_url, message=answer.reason[:_MAX_REASON], status=answer.status)
-            if answer.status < _SERVER_ERROR:
-                return Failure(failure)
-        except Exception as error:  # noqa: BLE001 - no connection, timeout, bad URL: all become a Failure
-            failure = FlextExportError(target=gateway_url, message=f"{type(error).__name__}: {error}"[:_MAX_REASON])
-        else:
+        outcome = _attempt(registry, gateway_url, job, key, method, remaining)
+        if outcome is None:
             return Success(None)
+        failure = outcome
+        if failure.status is not None and failure.status < _SERVER_ERROR:
+            return Failure(failure)
         pause = _BACKOFF_SECONDS * (2**attempt)
         if attempt < retries and deadline - time.monotonic() > pause:
             time.sleep(pause)
     return Failure(failure)
+
+
+def _attempt(
+    registry: Collector,
+    gateway_url: str,
+    job: str,
+    key: dict[str, str],
+    method: PushMethod,
+    budget: float,
+) -> FlextExportError | None:
+    """One attempt, given at most ``budget`` seconds; ``None`` when the gateway accepted it.
+
+    The request runs in a daemon thread: socket timeouts bound each read, but a
+    gateway that dribbles its answer could still stretch them, so the caller
+    waits for the thread only until the budget is spent.
+    """
+    outcome: list[FlextExportError | None] = []
+
+    def send() -> None:
+        try:
+            if method == "delete":
+                delete_from_gateway(gateway_url, job, grouping_key=key, timeout=budget, handler=_handler)
+            else:
+                _METHODS[method](gateway_url, job, registry, grouping_key=key, timeout=budget, handler=_handler)
+        except _GatewayAnswer as answer:
+            outcome.append(
+                FlextExportError(target=gateway_url, message=answer.reason[:_MAX_REASON], status=answer.status)
+            )
+        except Exception as error:  # noqa: BLE001 - no connection, timeout, bad URL: all become a Failure
+            outcome.append(
+                FlextExportError(target=gateway_url, message=f"{type(error).__name__}: {error}"[:_MAX_REASON])
+            )
+        else:
+            outcome.append(None)
+
+    worker = threading.Thread(target=send, name="flext-pushgateway", daemon=True)
+    worker.start()
+    worker.join(budget)
+    if not outcome:
+        return FlextExportError(target=gateway_url, message=f"timed out: no complete answer within {budget:.3g} s")
+    return outcome[0]
 
 
 def write_textfile(registry: Collector, path: str | Path) -> Result[Path, FlextExportError]:
