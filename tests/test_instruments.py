@@ -159,3 +159,22 @@ def test_expose_writes_every_kind() -> None:
         ("size_bytes_sum", {}, 4.0),
     ]
     assert isinstance(merge_snapshots(snapshot, snapshot), Success)
+
+
+def test_name_clashes_across_kinds() -> None:
+    """Instruments whose exposed names overlap (``_created``, ``_count``...) clash; same-named ones do not."""
+    from flext_observability.core.instruments import name_clash, occupied_names  # noqa: PLC0415
+
+    jobs = _spec(name="jobs_total")
+    assert occupied_names(_spec("histogram", "wait_seconds", unit="seconds")) == {
+        "wait_seconds",
+        "wait_seconds_bucket",
+        "wait_seconds_count",
+        "wait_seconds_sum",
+        "wait_seconds_created",
+    }
+    clash = name_clash(jobs, _spec("gauge", "jobs_created"))
+    assert clash is not None
+    assert "jobs_created" in clash.errors[0].message
+    assert name_clash(jobs, _spec("gauge", "jobs_running")) is None
+    assert name_clash(jobs, jobs) is None
