@@ -57,6 +57,9 @@ from flext_observability.core import (
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
+from flext_observability.shell.logconfig import FlextLogger, configure_logging, get_logger, reset_logging
+from flext_observability.shell.logging_service import FlextLoggingService
+from flext_observability.shell.metrics import FlextMetricsService
 from flext_observability.shell.simple import (
     flext_create_alert,
     flext_create_health_check,
@@ -77,7 +80,10 @@ __all__ = [
     "FlextFieldError",
     "FlextHealthCheck",
     "FlextLogEntry",
+    "FlextLogger",
+    "FlextLoggingService",
     "FlextMetric",
+    "FlextMetricsService",
     "FlextObservabilityMasterFactory",
     "FlextSpan",
     "FlextTrace",
@@ -103,15 +109,18 @@ __all__ = [
     "build_log_entry",
     "build_metric",
     "build_span",
+    "configure_logging",
     "flext_create_alert",
     "flext_create_health_check",
     "flext_create_log_entry",
     "flext_create_metric",
     "flext_create_span",
     "flext_create_trace",
+    "get_logger",
     "health_check_from_dict",
     "log_entry_from_dict",
     "metric_from_dict",
+    "reset_logging",
     "span_from_dict",
     "trace_from_dict",
     "validate_alert",

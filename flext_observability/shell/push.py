@@ -89,13 +89,19 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
         return Failure(
             FlextExportError(target=gateway_url, message=f"unknown method {method!r}; use push, pushadd or delete")
         )
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+    given_timeout: object = timeout  # callers outside the type checker may pass anything
+    given_retries: object = retries
+    if (
+        isinstance(given_timeout, bool)
+        or not isinstance(given_timeout, int | float)
+        or not 0 < given_timeout < math.inf
+    ):
         return Failure(
             FlextExportError(
                 target=gateway_url, message=f"timeout must be a positive number of seconds, not {timeout!r}"
             )
         )
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+    if isinstance(given_retries, bool) or not isinstance(given_retries, int) or given_retries < 0:
         return Failure(FlextExportError(target=gateway_url, message=f"retries must be 0 or more, not {retries!r}"))
     key = dict(grouping_key or {})
     deadline = time.monotonic() + timeout

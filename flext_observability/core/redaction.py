@@ -1,0 +1,558 @@
+"""Redaction: keep secrets out of log events, span attributes and metric labels.
+
+A :class:`RedactionPolicy` says what counts as a secret. Two rules apply:
+
+- **keys**: the value under a sensitive key (``db_password``, ``X-Api-Key``,
+  ``accessToken``) is replaced wholesale, whatever its type;
+- **text**: secrets written inside text are replaced and the text around them
+  kept: URL userinfo, sensitive query and connection-string parameters,
+  ``Bearer`` tokens, ``Authorization`` headers and quoted ``'password': ...``
+  pairs (JSON or a Python ``repr`` put into a message).
+
+The key rule is exact; the text rules are a safety net for secrets formatted
+into messages, and cannot know every format. Log a secret as a field, never
+inside a message, and the key rule takes care of it.
+
+>>> policy = redaction_policy()
+>>> redact_value(policy, {"user": "etl", "db_password": "hunter2", "tables": ["orders"]})
+{'user': 'etl', 'db_password': 'REDACTED', 'tables': ['orders']}
+>>> redact_text(policy, "connecting to postgresql://etl:hunter2@db:5432/warehouse?sslmode=require")
+'connecting to postgresql://REDACTED:REDACTED@db:5432/warehouse?sslmode=require'
+>>> redact_text(policy, "GET https://api.example.com/v1/rows?page=2&access_token=ya29.abc")
+'GET https://api.example.com/v1/rows?page=2&access_token=REDACTED'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TypeVar
+
+from attrs import Factory, field, frozen
+
+from flext_observability.core.checks import describe
+
+K = TypeVar("K")
+
+DEFAULT_KEYS: Final = frozenset(
+    (
+        # Passwords under their usual spellings (MYSQL_PWD, passwd files, key passphrases).
+        *("password", "passwd", "pwd", "passphrase"),
+        # Secrets of every kind: client_secret, AWS_SECRET_ACCESS_KEY, webhook_secret.
+        "secret",
+        # Bearer credentials: access_token, refresh_token, id_token, XSRF-TOKEN, JWTs.
+        *("token", "jwt"),
+        # API and cloud keys (api_key also matches apikey and apiKey). "key" alone
+        # is left out: primary_key, partition_key and an S3 object key are
+        # everyday data, not secrets.
+        *("api_key", "access_key", "account_key", "private_key", "signing_key", "encryption_key"),
+        # HTTP: Authorization and Proxy-Authorization, basic_auth, Cookie and
+        # Set-Cookie ("cookie" is one of its words, so it needs no entry of its own).
+        *("authorization", "auth", "cookie"),
+        # Connection strings hold the password next to the host.
+        *("dsn", "connection_string", "conn_str"),
+        # Credentials objects, and service-account files read into memory.
+        *("credential", "credentials"),
+        # Session and anti-forgery ids are bearer credentials too; the cookie
+        # names of Django, Java and PHP are single words.
+        *("session", "sessionid", "jsessionid", "phpsessid", "csrf", "xsrf", "csrftoken"),
+        # Request signatures (webhooks, presigned URLs) let anyone replay the request.
+        "signature",
+    ),
+)
+"""Key words that make a key sensitive (see :func:`is_sensitive_key`)."""
+
+DEFAULT_SAFE_SUFFIXES: Final = frozenset(
+    (
+        *("count", "total", "length", "size", "limit"),
+        *("type", "kind", "name", "version"),
+        *("path", "file", "url", "uri", "endpoint"),
+        *("enabled", "required", "ttl", "expiry"),
+    ),
+)
+"""Words that, when they are all that follows a key word, describe the secret
+instead of holding it: ``token_count``, ``secret_name``, ``token_uri``,
+``private_key_path``, ``auth_type``, ``password_length`` are not sensitive.
+(``session_id`` stays sensitive: "id" is deliberately not here.)"""
+
+DEFAULT_QUERY_PARAMETERS: Final = frozenset(
+    (
+        # Presigned URLs: Azure SAS (sig), S3 (Signature, X-Amz-*), GCS (X-Goog-Signature).
+        *("sig", "signature", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature"),
+        # OAuth 2.0 and OpenID Connect: tokens, the authorization code, the client secret.
+        *("token", "access_token", "refresh_token", "id_token", "code", "client_secret"),
+        # API keys (Google APIs take ?key=) and passwords some services take in the URL.
+        *("api_key", "apikey", "key", "password", "pass", "secret"),
+    ),
+)
+"""Query and connection-string parameter names whose values are secret (compared
+case-insensitively and exactly; every key word of the policy counts too)."""
+
+DEFAULT_REPLACEMENT: Final = "REDACTED"
+DEFAULT_MAX_DEPTH: Final = 8
+MAX_DEPTH_LIMIT: Final = 100
+"""The deepest nesting a policy may allow, well inside Python's recursion limit."""
+
+# Key words are stored as lowercase words joined by "_": one pass splits at
+# separators of any kind, camelCase and acronym boundaries (APIKey), and
+# letter/digit boundaries.
+_WORD_BREAK: Final = re.compile(
+    r"[\W_]+"
+    r"|(?<=[a-z])(?=[A-Z])"
+    r"|(?<=[A-Z])(?=[A-Z][a-z])"
+    r"|(?<=[^\W\d_])(?=\d)"
+    r"|(?<=\d)(?=[^\W\d_])",
+)
+# Keys are only lowercased, and camelCase split when there is one: the key
+# pattern itself treats any non-letter as a word boundary, which spares the
+# full split on every key (most keys are already lowercase).
+_CAMEL_BREAK: Final = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NEVER: Final = "(?!)"
+
+
+def _words(key: str) -> str:
+    """``key`` as lowercase words joined by ``_`` (how key words are stored).
+
+    >>> [_words(key) for key in ("accessToken", "X-Api-Key", "APIKey", "db.password2", "AWS_SECRET")]
+    ['access_token', 'x_api_key', 'api_key', 'db_password_2', 'aws_secret']
+    """
+    return _WORD_BREAK.sub("_", key).lower()
+
+
+def _key_text(key: str) -> str:
+    """``key`` lowercased, with ``_`` at its camelCase boundaries."""
+    if key.islower():
+        return key
+    if key.isupper() or key.istitle():
+        # No lowercase letter runs into an uppercase one: nothing to split.
+        return key.lower()
+    return _CAMEL_BREAK.sub("_", key).lower()
+
+
+def _alternatives(words: frozenset[str]) -> str:
+    # Longest first, so that the pattern is the same whatever the set's order.
+    # The words of a key word match with or without separators between them:
+    # api_key matches api_key, api-key, apiKey and apikey.
+    ordered = sorted(words, key=lambda word: (-len(word), word))
+    return "|".join(re.escape(word).replace("_", r"[\W_]*") for word in ordered)
+
+
+def _compile_key_pattern(policy: RedactionPolicy) -> re.Pattern[str]:
+    if not policy.keys:
+        return re.compile(_NEVER)
+    # A word starts and ends where a letter does not continue it: at a
+    # separator, a digit, or either end of the key.
+    described = (
+        rf"(?!(?:[\W\d_]+(?:{_alternatives(policy.safe_suffixes)})(?![^\W\d_]))+[\W\d_]*\Z)"
+        if policy.safe_suffixes
+        else ""
+    )
+    # The class of first letters only makes most positions fail sooner.
+    first = "".join(sorted({re.escape(word[0]) for word in policy.keys}))
+    return re.compile(rf"(?<![^\W\d_])(?=[{first}])(?:{_alternatives(policy.keys)})(?![^\W\d_]){described}")
+
+
+def _sorted_set(words: frozenset[str]) -> str:
+    return "frozenset({" + ", ".join(repr(word) for word in sorted(words)) + "})"
+
+
+@frozen
+class RedactionPolicy:
+    """What counts as a secret and what replaces it; build one with :func:`redaction_policy`.
+
+    ``keys`` (key words) and ``safe_suffixes`` are lowercase words joined by
+    ``_``; ``query_parameters`` are lowercase names. Containers nested more
+    than ``max_depth`` levels deep are replaced wholesale.
+    """
+
+    keys: frozenset[str] = field(repr=_sorted_set)
+    query_parameters: frozenset[str] = field(repr=_sorted_set)
+    safe_suffixes: frozenset[str] = field(repr=_sorted_set)
+    replacement: str = DEFAULT_REPLACEMENT
+    max_depth: int = DEFAULT_MAX_DEPTH
+    _key_pattern: re.Pattern[str] = field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=Factory(_compile_key_pattern, takes_self=True),
+    )
+
+
+def _normalised_words(setting: str, values: object, normalise: bool) -> frozenset[str]:
+    if isinstance(values, str):
+        message = f"{setting} must be a collection of words, not one string; write ({values!r},)"
+        raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
+    if not isinstance(values, Iterable):
+        message = f"{setting} must be a collection of words, got {describe(values)}"
+        raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
+    words: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            message = f"{setting}: every entry must be text, got {describe(value)}"
+            raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
+        text = str.__str__(value)
+        word = _words(text).strip("_") if normalise else text.strip().lower()
+        if not word:
+            message = f"{setting}: {describe(text)} has no letters or digits to match"
+            raise ValueError(message)
+        words.add(word)
+    return frozenset(words)
+
+
+def _checked_replacement(replacement: object) -> str:
+    if not isinstance(replacement, str) or not replacement:
+        message = f"replacement must be non-empty text, got {describe(replacement)}"
+        raise ValueError(message)
+    return str.__str__(replacement)
+
+
+def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-only
+    *,
+    keys: Iterable[str] = DEFAULT_KEYS,
+    extra_keys: Iterable[str] = (),
+    query_parameters: Iterable[str] = DEFAULT_QUERY_PARAMETERS,
+    extra_query_parameters: Iterable[str] = (),
+    safe_suffixes: Iterable[str] = DEFAULT_SAFE_SUFFIXES,
+    replacement: str = DEFAULT_REPLACEMENT,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> RedactionPolicy:
+    """Check the settings once and build a :class:`RedactionPolicy`.
+
+    Key words and safe suffixes may be given in any spelling: ``"X-Pin-Code"``
+    is stored as ``x_pin_code``; query parameter names are lowercased. ``keys`` replaces the
+    defaults and ``extra_keys`` adds to them; the same holds for query
+    parameters. Raises ``ValueError`` on settings that cannot work: a single
+    string where a collection is expected, an entry that is not text or has no
+    letters or digits, an empty replacement, or a depth outside 1 to 100.
+
+    >>> policy = redaction_policy(extra_keys=["pin"], replacement="***")
+    >>> redact_value(policy, {"card_pin": 1234, "pin_length": 4})
+    {'card_pin': '***', 'pin_length': 4}
+    >>> redaction_policy(keys="password")
+    Traceback (most recent call last):
+    ...
+    ValueError: keys must be a collection of words, not one string; write ('password',)
+    """
+    key_words = _normalised_words("keys", keys, normalise=True) | _normalised_words(
+        "extra_keys", extra_keys, normalise=True
+    )
+    parameters = _normalised_words("query_parameters", query_parameters, normalise=False) | _normalised_words(
+        "extra_query_parameters", extra_query_parameters, normalise=False
+    )
+    suffixes = _normalised_words("safe_suffixes", safe_suffixes, normalise=True)
+    if type(max_depth) is not int or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        message = f"max_depth must be an integer from 1 to {MAX_DEPTH_LIMIT}, got {max_depth!r}"
+        raise ValueError(message)
+    return RedactionPolicy(
+        keys=key_words,
+        query_parameters=parameters,
+        safe_suffixes=suffixes,
+        replacement=_checked_replacement(replacement),
+        max_depth=max_depth,
+    )
+
+
+DEFAULT_POLICY: Final = redaction_policy()
+"""The default key words, query parameters and safe suffixes, ``REDACTED``, depth 8."""
+
+
+def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
+    """Tell whether the value under ``key`` is a secret: a key word of ``policy`` is among its words.
+
+    The key is read as lowercase words: any character that is not a letter
+    (a separator, a digit, either end) and every camelCase boundary ends a
+    word. It is sensitive when a key word equals a run of whole words, the
+    words of the key word joined by separators or none (``api_key`` matches
+    ``X-Api-Key``, ``apiKey`` and ``APIKEY``), unless only safe suffixes
+    follow it (``token_count``). A key in mixed case is also read with its
+    case ignored, so that ``passWord`` is sensitive too. Keys that are not
+    text are never sensitive.
+
+    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("db_password", "X-Api-Key", "accessToken")]
+    [True, True, True]
+    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("max_tokens", "tokenizer", "token_count", 42)]
+    [False, False, False, False]
+    """
+    if not issubclass(type(key), str):
+        return False
+    text = str.__str__(key)
+    pattern = policy._key_pattern  # noqa: SLF001 - the policy's own compiled key words
+    if pattern.search(_key_text(text)) is not None:
+        return True
+    # Case that follows no convention ("passWord", "xsrF") must not hide a key
+    # word, so a mixed-case key is also read with its case ignored.
+    return not (text.islower() or text.isupper() or text.istitle()) and pattern.search(text.lower()) is not None
+
+
+# --- secrets inside text ------------------------------------------------------
+
+# After "://": the userinfo of RFC 3986 ends at the last "@" before the authority
+# ends at "/", "?" or "#". Drivers such as SQLAlchemy also accept an unencoded
+# "/" in a password, so "user:pa/ss@" counts too, unless what follows the ":" is
+# a port and a path ("host:8080/users/a@b" has no userinfo). The password of
+# that second form stops at ":" so that each "://" is scanned once: linear time.
+_USERINFO: Final = re.compile(
+    r"://(?:(?P<info>[^\s/?#]*)@|(?P<user>[^\s:/?#@\[\]]*):(?!\d*[/?#])(?P<password>[^\s:@]*)@)",
+)
+
+_BEARER: Final = re.compile(r"(?i)\bbearer\s+(?P<value>[\w\-.~+/]+=*)")
+
+# A header line: everything after "Authorization:" up to the line's end is the
+# credential, whatever the scheme (Basic, Digest, AWS4-HMAC-SHA256, custom).
+_AUTHORIZATION: Final = re.compile(r"(?i)\bauthorization[ \t]*[:=][ \t]*[\"']?(?P<value>[^\r\n\"']+)")
+
+# Pairs are found by their head alone ('name': or name=); a value is read only
+# after a sensitive name. The value of any other pair is scanned on, so that a
+# secret quoted inside it (command='psql password=x') is still found, and no
+# part of the text is read twice.
+#
+# JSON ("password": "x") or a Python repr ('password': 'x') inside a message.
+_QUOTED_HEAD: Final = re.compile(r"(?P<quote>[\"'])(?P<name>[^\"'\\\r\n]{1,128})(?P=quote):[ \t]*")
+_QUOTED_STRING: Final = re.compile(r"\"(?P<double>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<single>(?:[^'\\\r\n]|\\.)*)'")
+# From an opening quote to its closing one, or to the line's end when it has none.
+_QUOTE_SKIP: Final = {
+    "'": re.compile(r"'(?:[^'\\\r\n]|\\.)*'?"),
+    '"': re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"?"),
+}
+
+# name=value, the name a whole run of name characters. After "?" or "&" the
+# value is a URL's and stops where a URL's would. Elsewhere (free text, libpq
+# and ODBC connection strings) it may be quoted or braced, and a value that
+# runs up to a ";" keeps its spaces ("Pwd=my pass;"). Quoted values are
+# bounded, so that a run of unclosed quotes costs linear time.
+_PAIR_HEAD: Final = re.compile(r"(?<![\w.\-\[\]])(?P<name>[\w.\-\[\]]+)=")
+_URL_VALUE: Final = re.compile(r"(?P<url>[^\s&;\"'<>]*)")
+_TEXT_VALUE: Final = re.compile(
+    r"'(?P<single>[^'\r\n]{0,1024})'|\"(?P<double>[^\"\r\n]{0,1024})\"|\{(?P<braced>[^}\r\n]{0,1024})\}"
+    r"|(?P<plain>[^\s&;]*(?:(?:[ ][^\s&;=]*)*(?=;))?)",
+)
+
+Span = tuple[int, int]
+"""Where a secret starts and ends in a text."""
+
+
+def _replace_group(match: re.Match[str], group: str, replacement: str) -> str:
+    """The whole match with the text of ``group`` replaced."""
+    start, end = match.span(group)
+    return match.string[match.start() : start] + replacement + match.string[end : match.end()]
+
+
+def _redact_userinfo(policy: RedactionPolicy, match: re.Match[str]) -> str:
+    info = match["info"]
+    if info is None:
+        user, colon, password = match["user"], ":", match["password"]
+    else:
+        user, colon, password = info.partition(":")
+    # Empty parts stay empty: "redis://:secret@host" only hides the password.
+    hidden_user = policy.replacement if user else ""
+    hidden_password = policy.replacement if password else ""
+    return f"://{hidden_user}{colon}{hidden_password}@"
+
+
+def _inner_span(value: re.Match[str]) -> Span:
+    """The span of the value inside its quotes or braces, which stay."""
+    group = next(name for name, text in value.groupdict().items() if text is not None)
+    return value.span(group)
+
+
+def _expression_end(text: str, start: int, stop: str) -> int:
+    """Where a value written as an expression (``('user', 'pw')``, ``b'x'``, ``Secret(...)``) ends.
+
+    It ends at a ``,`` or a character of ``stop`` outside brackets, at a
+    closing bracket it did not open, or at the line's end; quoted text is
+    skipped whole, so brackets and commas inside it do not count.
+    """
+    depth = 0
+    index = start
+    while index < len(text):
+        char = text[index]
+        if char in _QUOTE_SKIP:
+            # Always a match: the pattern starts with the quote found here.
+            index = _QUOTE_SKIP[char].match(text, index).end()  # type: ignore[union-attr]
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if not depth:
+                break
+            depth -= 1
+        elif char in "\r\n" or (not depth and (char == "," or char in stop)):
+            break
+        index += 1
+    return len(text[start:index].rstrip()) + start
+
+
+def _quoted_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
+    if not is_sensitive_key(policy, head["name"]):
+        return None
+    start = head.end()
+    string = _QUOTED_STRING.match(head.string, start)
+    if string is not None:
+        return _inner_span(string)
+    return start, _expression_end(head.string, start, "")
+
+
+def _pair_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
+    start, name = head.start(), head["name"]
+    before = head.string[start - 1] if start else ""
+    in_url = before in {"?", "&"}
+    query = in_url or before in {"", ";"}
+    if not ((query and name.lower() in policy.query_parameters) or is_sensitive_key(policy, name)):
+        return None
+    value_start = head.end()
+    if not in_url and head.string.startswith(("(", "["), value_start):
+        return value_start, _expression_end(head.string, value_start, " \t&;")
+    # Both patterns match at any position (possibly nothing).
+    value = (_URL_VALUE if in_url else _TEXT_VALUE).match(head.string, value_start)
+    return _inner_span(value)  # type: ignore[arg-type]
+
+
+def _replace_values(
+    text: str, heads: re.Pattern[str], value_at: Callable[[re.Match[str]], Span | None], replacement: str
+) -> str:
+    pieces: list[str] = []
+    done = 0
+    for head in heads.finditer(text):
+        if head.start() < done:
+            continue  # inside a value already replaced
+        span = value_at(head)
+        if span is None or span[0] == span[1]:
+            continue
+        pieces += (text[done : span[0]], replacement)
+        done = span[1]
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def redact_text(policy: RedactionPolicy, text: str) -> str:
+    """``text`` with the secrets written inside it replaced, everything else kept.
+
+    Replaced: the user and password of URL userinfo; the values of sensitive
+    query and connection-string parameters (``?sig=``, ``&token=``,
+    ``;Pwd=``, libpq's ``password=``); ``Bearer`` tokens; everything after
+    ``Authorization:`` on its line; quoted pairs such as ``"password": "x"``.
+    Text holding none of ``://``, ``=``, ``":``, ``':``, "bearer" or
+    "authorization" is returned as it is, after a few substring checks.
+
+    >>> redact_text(DEFAULT_POLICY, "retrying with Authorization: Bearer eyJhbGciOi.x.y")
+    'retrying with Authorization: REDACTED'
+    >>> redact_text(DEFAULT_POLICY, "dsn host=db user=etl password='s3 cret' dbname=dw")
+    "dsn host=db user=etl password='REDACTED' dbname=dw"
+    >>> redact_text(DEFAULT_POLICY, "config {'host': 'db', 'api_key': 'AIzaSy'}")
+    "config {'host': 'db', 'api_key': 'REDACTED'}"
+    """
+    if type(text) is not str:
+        # A subclass could answer the substring checks below as it likes.
+        text = str.__str__(text)
+    if text.isidentifier():
+        # No rule can match without "://", "=", a quote, a space or a colon.
+        return text
+    if "://" in text and "@" in text:
+        text = _USERINFO.sub(lambda match: _redact_userinfo(policy, match), text)
+    lowered = text.lower()
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda match: _replace_group(match, "value", policy.replacement), text)
+    if "authorization" in lowered:
+        text = _AUTHORIZATION.sub(lambda match: _replace_group(match, "value", policy.replacement), text)
+    if '":' in text or "':" in text:
+        text = _replace_values(text, _QUOTED_HEAD, lambda head: _quoted_value(policy, head), policy.replacement)
+    if "=" in text:
+        text = _replace_values(text, _PAIR_HEAD, lambda head: _pair_value(policy, head), policy.replacement)
+    return text
+
+
+# --- secrets inside structures ------------------------------------------------
+
+_ATOMS: Final = frozenset({int, float, bool, type(None), bytes, complex})
+
+
+def _redact_entries(
+    policy: RedactionPolicy,
+    mapping: Mapping[K, object],
+    depth: int,
+    ancestors: tuple[int, ...],
+) -> dict[K | str, object]:
+    inside = (*ancestors, id(mapping))
+    redacted: dict[K | str, object] = {}
+    for key, item in list(mapping.items()):
+        if issubclass(type(key), str):
+            # A key may hold a URL; one with credentials gets them hidden too.
+            text = str.__str__(key)
+            name = redact_text(policy, text)
+            redacted[key if name == text else name] = (
+                policy.replacement if is_sensitive_key(policy, key) else _redact(policy, item, depth + 1, inside)
+            )
+        else:
+            redacted[key] = _redact(policy, item, depth + 1, inside)
+    return redacted
+
+
+def _redact_any(
+    policy: RedactionPolicy,
+    value: object,
+    depth: int,
+    ancestors: tuple[int, ...],
+) -> object:
+    if isinstance(value, str):
+        text = str.__str__(value)
+        redacted = redact_text(policy, text)
+        return value if redacted == text else redacted
+    if not isinstance(value, Mapping | list | tuple):
+        return value
+    # A container seen again on the way down is a cycle; stop there.
+    if depth >= policy.max_depth or id(value) in ancestors:
+        return policy.replacement
+    if isinstance(value, Mapping):
+        return _redact_entries(policy, value, depth, ancestors)
+    inside = (*ancestors, id(value))
+    items = [_redact(policy, item, depth + 1, inside) for item in list(value)]
+    return tuple(items) if isinstance(value, tuple) else items
+
+
+def _redact(policy: RedactionPolicy, value: object, depth: int, ancestors: tuple[int, ...]) -> object:
+    kind = type(value)
+    if kind is str:
+        return redact_text(policy, value)  # type: ignore[arg-type]
+    if kind in _ATOMS:
+        return value
+    try:
+        return _redact_any(policy, value, depth, ancestors)
+    except Exception:  # noqa: BLE001 - what cannot be read cannot be shown safely either
+        return policy.replacement
+
+
+def redact_value(policy: RedactionPolicy, value: object) -> object:
+    """``value`` with its secrets replaced by ``policy.replacement``; never raises.
+
+    Text goes through :func:`redact_text`. Any mapping becomes a new ``dict``:
+    the values of sensitive keys are replaced wholesale, the others redacted in
+    turn, and text keys are redacted as text (a key may be a URL). Lists and
+    tuples come back as lists and tuples. Containers nested deeper than
+    ``policy.max_depth``, cycles, and whatever fails when read are replaced;
+    every other value (numbers, bytes, other objects) is returned unchanged.
+
+    >>> redact_value(DEFAULT_POLICY, [{"Authorization": "Basic dXNlcjpwYXNz"}, ("https://u:p@h", 3)])
+    [{'Authorization': 'REDACTED'}, ('https://REDACTED:REDACTED@h', 3)]
+    >>> loop = {"name": "loop"}
+    >>> loop["self"] = loop
+    >>> redact_value(DEFAULT_POLICY, loop)
+    {'name': 'loop', 'self': 'REDACTED'}
+    """
+    return _redact(policy, value, 0, ())
+
+
+def redact_mapping(policy: RedactionPolicy, mapping: Mapping[str, object]) -> dict[str, object]:
+    """A top-level event with its secrets replaced, as a new ``dict``; never raises.
+
+    The same as :func:`redact_value` for a mapping, except that the result is
+    always a ``dict``: an event that cannot be read gives an empty one.
+
+    >>> redact_mapping(DEFAULT_POLICY, {"event": "loaded", "sessionId": "8f3a", "rows": 120})
+    {'event': 'loaded', 'sessionId': 'REDACTED', 'rows': 120}
+    """
+    try:
+        return _redact_entries(policy, mapping, 0, ())
+    except Exception:  # noqa: BLE001 - an unreadable event has nothing that can be shown safely
+        return {}

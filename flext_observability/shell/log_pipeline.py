@@ -1,0 +1,297 @@
+"""The logging pipeline: every event's processing and rendering in one callable.
+
+structlog runs a list of processors per event; ours is a single
+:class:`LogPipeline` that does the whole job in one pass, which is both
+faster and easier to guard:
+
+1. merge the bound context (:mod:`~flext_observability.shell.log_context`),
+2. stamp the UTC time, the level, the logger and the service name,
+3. add the ``trace_id`` and ``span_id`` of the current span,
+4. redact secrets with the core's :class:`~flext_observability.core.redaction.RedactionPolicy`,
+5. turn every value into plain JSON data (:func:`~flext_observability.core.log_event.json_safe`),
+6. render one line: JSON, logfmt or the console format.
+
+Every renderer writes exactly one line per event and keeps the original text
+recoverable: JSON escapes control characters itself; logfmt and the console
+format escape them with :func:`~flext_observability.core.escaping.escape_text`.
+If anything fails, the event still goes out as one line with a placeholder,
+and the failure is counted; nothing is raised to the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from json.encoder import encode_basestring_ascii
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from structlog.dev import ConsoleRenderer
+
+from flext_observability.core.escaping import escape_text, render_logfmt
+from flext_observability.core.log_event import LEVEL_OF_METHOD, json_safe, placeholder
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
+from flext_observability.core.values import LogLevel
+from flext_observability.shell.correlation import ContextCorrelation, CorrelationSource
+from flext_observability.shell.log_context import bound_items
+from flext_observability.shell.redactor import CachingRedactor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, MutableMapping
+
+LogFormat = Literal["json", "console", "logfmt"]
+"""How events are written: JSON lines for machines, logfmt, or a readable console format."""
+
+FIRST_KEYS: Final = ("timestamp", "level", "logger", "service", "event")
+"""The keys every event starts with, in this order."""
+
+_STANDARD_KEYS: Final = frozenset({"timestamp", "level", "logger", "service", "trace_id", "span_id"})
+_MAX_LOGGER_NAMES: Final = 1024
+# One encoder for every line; ensure_ascii (the default) escapes U+2028, U+2029 and
+# U+0085 too, which some readers treat as line ends. Values are finite by now.
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+_quote: Final = encode_basestring_ascii
+
+
+class _UtcClock:
+    """ISO 8601 UTC timestamps with microseconds; the date part is formatted once per second."""
+
+    __slots__ = ("_lock", "_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+        self._lock = threading.Lock()
+
+    def now(self) -> str:
+        stamp = time.time()
+        second = int(stamp)
+        micros = int((stamp - second) * 1_000_000)
+        if second != self._second:
+            prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            with self._lock:
+                self._second, self._prefix = second, prefix
+            return f"{prefix}.{micros:06d}Z"
+        return f"{self._prefix}.{micros:06d}Z"
+
+
+class FailureCounter:
+    """How many events needed a placeholder because processing or rendering failed."""
+
+    __slots__ = ("_lock", "count", "listeners")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        self.listeners: list[Callable[[], object]] = []
+
+    def add(self) -> None:
+        """Count one failure and tell the listeners (such as a metrics counter)."""
+        with self._lock:
+            self.count += 1
+        for listener in self.listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001, S112 - a failing listener must not break logging
+                continue
+
+
+FAILURES: Final = FailureCounter()
+"""Every failure of every pipeline in this process."""
+
+
+def _exception_text(exc_info: object) -> str:
+    if exc_info is True:
+        return "".join(traceback.format_exc()).rstrip()
+    if isinstance(exc_info, BaseException):
+        return "".join(traceback.format_exception(exc_info)).rstrip()
+    if isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is not None:
+        return "".join(traceback.format_exception(*exc_info)).rstrip()
+    return ""
+
+
+def _json_value(value: object) -> str:
+    kind = type(value)
+    if isinstance(value, str) and kind is str:
+        return _quote(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return _ENCODER.encode(value)
+
+
+def _json_members(fields: dict[str, Any]) -> str:
+    """``fields`` as JSON object members (without the braces), scalars written directly.
+
+    The values are plain JSON data already (finite floats, text keys), so this
+    writes exactly what the json module would, without building an encoder per call.
+    """
+    return ",".join(f"{_quote(key)}:{_json_value(value)}" for key, value in fields.items())
+
+
+def _event_text(event: object) -> str:
+    """The message of an event that was not given as plain text."""
+    if event is None:
+        return ""
+    if isinstance(event, str):
+        return str.__str__(event)
+    return str(json_safe(event))
+
+
+def _console_value(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return escape_text(text)
+
+
+class LogPipeline:
+    """One structlog processor (and stdlib formatter step) that shapes, redacts and renders."""
+
+    def __init__(
+        self,
+        *,
+        log_format: LogFormat = "json",
+        service: str = "unknown_service",
+        policy: RedactionPolicy = DEFAULT_POLICY,
+        correlation: CorrelationSource | None = None,
+        colors: bool = False,
+        on_event: Callable[[LogLevel], object] | None = None,
+    ) -> None:
+        """Choose the format, the service name, the redaction policy and the span source."""
+        self.log_format: LogFormat = log_format
+        self.service = service
+        self.policy = policy
+        self._redactor = CachingRedactor(policy)
+        self.correlation: CorrelationSource = correlation or ContextCorrelation()
+        self.on_event = on_event
+        self._clock = _UtcClock()
+        self._service_json = _ENCODER.encode(service)
+        self._logger_json: dict[object, str] = {}
+        self._console = ConsoleRenderer(colors=colors, sort_keys=False)
+        self._render: Callable[[dict[str, Any]], str] = {
+            "json": self._render_json,
+            "console": self._render_console,
+            "logfmt": self._render_logfmt,
+        }[log_format]
+
+    def __call__(self, logger: object, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+        """The rendered line for one event; never raises."""
+        level = LEVEL_OF_METHOD.get(method_name, LogLevel.INFO)
+        try:
+            user = self._user_fields(event_dict)
+            name = getattr(logger, "name", "root")
+            if self.log_format == "json" and _STANDARD_KEYS.isdisjoint(user):
+                line = self._json_line(level, name, user)
+            else:
+                line = self._render(self._assemble(level, name, user))
+        except Exception as error:  # noqa: BLE001 - an event is never lost to a failing value or renderer
+            FAILURES.add()
+            line = self._fallback(level, error)
+        if self.on_event is not None:
+            try:
+                self.on_event(level)
+            except Exception:  # noqa: BLE001 - counting must not break logging
+                FAILURES.add()
+        return line
+
+    def shape(self, level: LogLevel, event_dict: MutableMapping[str, Any], logger: object = "root") -> dict[str, Any]:
+        """The event as plain JSON data, redacted, with the standard keys first."""
+        return self._assemble(level, logger, self._user_fields(event_dict))
+
+    def _user_fields(self, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
+        """What the caller passed (and bound), event first, redacted, as plain JSON data."""
+        bound = bound_items()
+        # "event" first: later updates keep a key's position.
+        given: dict[str, Any] = {"event": ""}
+        if bound:
+            given.update(bound)
+        given.update(event_dict)
+        event = given["event"]
+        if type(event) is not str:
+            given["event"] = _event_text(event)
+        if "_record" in given:
+            del given["_record"]
+            given.pop("_from_structlog", None)
+        exc_info = given.pop("exc_info", None)
+        if exc_info:
+            given["exception"] = _exception_text(exc_info)
+        # Only what callers passed is redacted; the fields this pipeline adds are its own.
+        return self._redactor.event(given)
+
+    def _assemble(self, level: LogLevel, logger: object, user: dict[str, Any]) -> dict[str, Any]:
+        shaped: dict[str, Any] = {
+            "timestamp": self._clock.now(),
+            "level": level.value,
+            "logger": logger if type(logger) is str else "root",
+            "service": self.service,
+        }
+        shaped.update(user)
+        shaped["level"] = level.value
+        if "trace_id" not in shaped:
+            ids = self.correlation.current()
+            if ids is not None:
+                shaped["trace_id"] = ids.trace_id
+                shaped["span_id"] = ids.span_id
+        return shaped
+
+    def _json_line(self, level: LogLevel, logger: object, user: dict[str, Any]) -> str:
+        """The JSON line, its standard fields written around the encoded caller fields.
+
+        Every piece is JSON made by the json module (names and the service are
+        encoded once and remembered; the timestamp, level and ids are ASCII
+        without quotes or backslashes), so the line is the same JSON as
+        encoding the whole dict, only cheaper.
+        """
+        names = self._logger_json
+        logger_json = names.get(logger) if type(logger) is str else None
+        if logger_json is None:
+            logger_json = _ENCODER.encode(logger if type(logger) is str else "root")
+            if len(names) < _MAX_LOGGER_NAMES:
+                names[logger] = logger_json
+        ids = self.correlation.current()
+        tail = "}" if ids is None else f',"trace_id":"{ids.trace_id}","span_id":"{ids.span_id}"}}'
+        return (
+            f'{{"timestamp":"{self._clock.now()}","level":"{level.value}","logger":{logger_json},'
+            f'"service":{self._service_json},{_json_members(user)}{tail}'
+        )
+
+    def _render_json(self, event: dict[str, Any]) -> str:
+        # ensure_ascii escapes U+2028, U+2029 and U+0085 too, which some readers treat as line ends.
+        return _ENCODER.encode(event)
+
+    def _render_logfmt(self, event: dict[str, Any]) -> str:
+        return render_logfmt(
+            (key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value)
+            for key, value in event.items()
+        )
+
+    def _render_console(self, event: dict[str, Any]) -> str:
+        escaped = {escape_text(str(key)): _console_value(value) for key, value in event.items()}
+        return self._console(None, "info", escaped)
+
+    def _fallback(self, level: LogLevel, error: Exception) -> str:
+        """A line built from safe values only, for an event that failed."""
+        event = {
+            "timestamp": self._clock.now(),
+            "level": level.value,
+            "service": escape_text(self.service),
+            "event": placeholder(error).replace("unrepresentable", "unloggable event:"),
+            "logging_error": type(error).__name__,
+        }
+        if self.log_format == "json":
+            return _ENCODER.encode(event)
+        return render_logfmt(event.items())
+
+
+def format_of_stream(stream: object) -> LogFormat:
+    """``console`` for a terminal, ``json`` for anything else (pipes, files, collectors)."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return "console" if callable(isatty) and isatty() else "json"
+    except Exception:  # noqa: BLE001 - a stream that cannot tell is not a terminal
+        return "json"

@@ -1,0 +1,303 @@
+"""The one module that owns structlog's global configuration and the root logging handler.
+
+:func:`configure_logging` sets both up so that the whole process writes one
+format: events logged through :func:`get_logger` and records of other
+libraries that use the standard :mod:`logging` module go through the same
+:class:`~flext_observability.shell.log_pipeline.LogPipeline` and the same
+stream (and the same lock, so lines never interleave). :func:`reset_logging`
+undoes it; tests call it between cases.
+
+>>> import io
+>>> stream = io.StringIO()
+>>> setup = configure_logging(format="logfmt", stream=stream, service_name="orders")
+>>> get_logger("etl").info("loaded", rows=3, password="hunter2")
+>>> print(stream.getvalue().split(" ", 1)[1].strip())
+level=info logger=etl service=orders event=loaded rows=3 password=REDACTED
+>>> reset_logging()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
+
+import structlog
+from structlog.stdlib import ExtraAdder, ProcessorFormatter, add_logger_name
+from structlog.typing import FilteringBoundLogger
+
+from flext_observability.core.log_event import LEVEL_OF_METHOD, json_safe
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
+from flext_observability.core.values import LogLevel
+from flext_observability.shell.log_pipeline import FAILURES, LogFormat, LogPipeline, format_of_stream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flext_observability.shell.correlation import CorrelationSource
+    from flext_observability.shell.metrics import FlextMetricsService
+
+FlextLogger = FilteringBoundLogger
+"""The type of the loggers :func:`get_logger` returns (structlog's filtering bound logger)."""
+
+_LEVELS: Final = {
+    LogLevel.DEBUG: logging.DEBUG,
+    LogLevel.INFO: logging.INFO,
+    LogLevel.WARNING: logging.WARNING,
+    LogLevel.ERROR: logging.ERROR,
+    LogLevel.CRITICAL: logging.CRITICAL,
+}
+_METHODS: Final = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "msg")
+_STATE_LOCK: Final = threading.Lock()
+
+
+class LoggingSetup:
+    """What :func:`configure_logging` installed: the pipeline, the level and the stream."""
+
+    def __init__(
+        self,
+        pipeline: LogPipeline,
+        level: LogLevel,
+        stream: TextIO,
+        handler: logging.Handler,
+        on_failure: Callable[[], object] | None = None,
+    ) -> None:
+        """Keep the pieces so that they can be inspected and removed."""
+        self.pipeline = pipeline
+        self.level = level
+        self.stream = stream
+        self.handler = handler
+        self.on_failure = on_failure
+
+    @property
+    def failures(self) -> int:
+        """Events that needed a placeholder since the process started."""
+        return FAILURES.count
+
+
+_current: LoggingSetup | None = None
+
+
+class _PipelineHandler(logging.Handler):
+    """Writes standard-library records through the pipeline, on the stream's structlog writer.
+
+    Sharing structlog's ``WriteLogger`` (and so its per-file lock) keeps lines
+    of both paths from interleaving.
+    """
+
+    def __init__(self, writer: structlog.WriteLogger, formatter: logging.Formatter) -> None:
+        super().__init__()
+        self._writer = writer
+        self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._writer.msg(self.format(record))
+        except Exception:  # noqa: BLE001 - a broken stream or a bad record must not reach the caller
+            FAILURES.add()
+
+
+class _SafeFormatter(ProcessorFormatter):
+    """A ProcessorFormatter that turns any failure (such as bad ``%`` arguments) into a placeholder line."""
+
+    def __init__(self, pipeline: LogPipeline) -> None:
+        super().__init__(
+            processors=[pipeline],
+            foreign_pre_chain=[add_logger_name, ExtraAdder()],
+            use_get_message=True,
+        )
+        self._pipeline = pipeline
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            return super().format(record)
+        except Exception:  # noqa: BLE001 - e.g. logging.info("%d", "x"): the record still goes out
+            FAILURES.add()
+            level = LEVEL_OF_METHOD.get(record.levelname.lower(), LogLevel.INFO)
+            return self._pipeline(
+                None,
+                level.value,
+                {"event": "<unformattable log record>", "logger": record.name, "raw": repr(record.msg)},
+            )
+
+
+def _unloggable(logger: Any, method_name: str, event: object) -> None:  # noqa: ANN401 - a structlog bound logger
+    """After a failure, still write one line with what can safely be shown (e.g. bad % arguments)."""
+    FAILURES.add()
+    with contextlib.suppress(Exception):  # e.g. a closed stream: nothing more can be done
+        logger._proxy_to_logger(method_name, "<unloggable event>", raw=json_safe(event))  # noqa: SLF001 - structlog's hook for wrapper classes
+
+
+def _enabled_method(method_name: str) -> Callable[..., Any]:
+    """A logging method that formats ``%`` arguments and processes the event; never raises."""
+
+    def log(self: Any, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+        try:
+            return self._proxy_to_logger(method_name, cast("Any", event) % args if args else event, **kwargs)
+        except Exception:  # noqa: BLE001 - logging must not break the application
+            return _unloggable(self, method_name, event)
+
+    log.__name__ = method_name
+    return log
+
+
+def _exception_method(self: Any, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+    """Log at error level with the current exception's traceback."""
+    kwargs.setdefault("exc_info", True)
+    try:
+        return self._proxy_to_logger("error", cast("Any", event) % args if args else event, **kwargs)
+    except Exception:  # noqa: BLE001 - logging must not break the application
+        return _unloggable(self, "error", event)
+
+
+def _guarded_log(method: Callable[..., Any]) -> Callable[..., Any]:
+    def log(self: Any, level: object, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+        try:
+            return method(self, level, event, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - logging must not break the application
+            return _unloggable(self, "info", event)
+
+    return log
+
+
+def _wrapper_class(level: LogLevel) -> type[FilteringBoundLogger]:
+    """Structlog's filtering logger: disabled levels stay its free no-ops, enabled ones never raise."""
+    base = structlog.make_filtering_bound_logger(_LEVELS[level])
+    threshold = _LEVELS[level]
+    overrides: dict[str, Any] = {"log": _guarded_log(base.log)}
+    for name in _METHODS:
+        method_level = LEVEL_OF_METHOD.get(name)
+        if method_level is None or _LEVELS[method_level] < threshold:
+            continue
+        overrides[name] = _exception_method if name == "exception" else _enabled_method(name)
+    return cast("type[FilteringBoundLogger]", type("FlextBoundLogger", (base,), overrides))
+
+
+def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
+    *,
+    format: LogFormat | None = None,  # noqa: A002 - the natural name of the option
+    level: LogLevel | str = LogLevel.INFO,
+    stream: TextIO | None = None,
+    service_name: str = "unknown_service",
+    redaction: RedactionPolicy = DEFAULT_POLICY,
+    correlation: CorrelationSource | None = None,
+    capture_stdlib: bool = True,
+    metrics: FlextMetricsService | None = None,
+) -> LoggingSetup:
+    """Set up structured logging for the whole process; call it once at start-up.
+
+    ``format`` defaults to ``console`` when ``stream`` (default: standard
+    output) is a terminal and ``json`` otherwise. With ``capture_stdlib``,
+    the standard library's root logger writes through the same pipeline at
+    the same level. With ``metrics``, events are counted per level in
+    ``flext_observability_log_events_total{level}`` and placeholder lines in
+    ``flext_observability_log_failures_total``. Calling it again replaces the
+    previous set-up.
+
+    Raises ``ValueError`` for an unknown format or level (a set-up mistake).
+    """
+    global _current  # noqa: PLW0603 - this module is the one owner of the process's logging set-up
+    if format not in {None, "json", "console", "logfmt"}:
+        message = f"unknown log format {format!r}; use 'json', 'console' or 'logfmt'"
+        raise ValueError(message)
+    try:
+        chosen_level = LogLevel(str(level).lower())
+    except ValueError:
+        message = f"unknown log level {level!r}; use one of {[member.value for member in LogLevel]}"
+        raise ValueError(message) from None
+    on_event, on_failure = _metric_hooks(metrics)
+    output = stream if stream is not None else sys.stdout
+    log_format: LogFormat = format or format_of_stream(output)
+    pipeline = LogPipeline(
+        log_format=log_format,
+        service=service_name,
+        policy=redaction,
+        correlation=correlation,
+        colors=log_format == "console" and format_of_stream(output) == "console",
+        on_event=on_event,
+    )
+    writer = structlog.WriteLogger(output)
+    with _STATE_LOCK:
+        _uninstall()
+        structlog.configure(
+            processors=[pipeline],
+            wrapper_class=_wrapper_class(chosen_level),
+            logger_factory=lambda name="root", *_: _NamedWriter(writer, str(name)),
+            cache_logger_on_first_use=True,
+        )
+        handler = _PipelineHandler(writer, _SafeFormatter(pipeline))
+        if capture_stdlib:
+            root = logging.getLogger()
+            root.addHandler(handler)
+            root.setLevel(_LEVELS[chosen_level])
+        if on_failure is not None:
+            FAILURES.listeners.append(on_failure)
+        _current = LoggingSetup(pipeline, chosen_level, output, handler, on_failure)
+    return _current
+
+
+def _metric_hooks(
+    metrics: FlextMetricsService | None,
+) -> tuple[Callable[[LogLevel], object] | None, Callable[[], object] | None]:
+    if metrics is None:
+        return None, None
+    events = metrics.counter(
+        "flext_observability_log_events_total", "Log events written, by level.", labels=("level",)
+    ).unwrap()
+    failures = metrics.counter(
+        "flext_observability_log_failures_total",
+        "Log events written with a placeholder because a value or the output failed.",
+    ).unwrap()
+    series = {level: events.labels(level=level.value) for level in LogLevel}
+
+    def count(level: LogLevel) -> object:
+        return series[level].inc()
+
+    return count, failures.inc
+
+
+def _uninstall() -> None:
+    global _current  # noqa: PLW0603 - see configure_logging
+    if _current is not None:
+        logging.getLogger().removeHandler(_current.handler)
+        if _current.on_failure in FAILURES.listeners:
+            FAILURES.listeners.remove(_current.on_failure)
+        _current = None
+    structlog.reset_defaults()
+
+
+def reset_logging() -> None:
+    """Undo :func:`configure_logging`: structlog's defaults, and no handler of ours on the root logger."""
+    with _STATE_LOCK:
+        _uninstall()
+
+
+def current_setup() -> LoggingSetup | None:
+    """The set-up :func:`configure_logging` installed, if any."""
+    return _current
+
+
+def get_logger(name: str = "root", **initial_values: object) -> FlextLogger:
+    """A structured logger named ``name``; take it at import time, configure later.
+
+    >>> logger: FlextLogger = get_logger(__name__)
+    """
+    return cast("FlextLogger", structlog.get_logger(name, **initial_values))
+
+
+class _NamedWriter:
+    """What structlog's logger factory returns: a name, and the shared writer of the stream."""
+
+    __slots__ = ("_writer", "name")
+
+    def __init__(self, writer: structlog.WriteLogger, name: str) -> None:
+        self._writer = writer
+        self.name = name
+
+    def msg(self, message: str) -> None:
+        """Write one rendered line (under the stream's lock)."""
+        self._writer.msg(message)
+
+    log = debug = info = warn = warning = fatal = failure = err = error = critical = exception = msg

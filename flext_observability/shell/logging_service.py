@@ -1,0 +1,194 @@
+"""``FlextLoggingService``: log entities, bind context, and keep the recent entries.
+
+>>> import io
+>>> from flext_observability.shell.logconfig import configure_logging, reset_logging
+>>> _ = configure_logging(format="json", stream=io.StringIO(), service_name="orders")
+>>> logs = FlextLoggingService(capacity=2)
+>>> for table in ("a", "b", "c"):
+...     _ = logs.info("table loaded", table=table)
+>>> [entry.context["table"] for entry in logs.query_logs()]
+['b', 'c']
+>>> logs.dropped
+1
+>>> reset_logging()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Final
+
+from flext_observability.core.log_entry import FlextLogEntry, validate_log_entry
+from flext_observability.core.values import LogLevel
+from flext_observability.shell.correlation import current_span_ids
+from flext_observability.shell.factory import FlextObservabilityMasterFactory
+from flext_observability.shell.log_context import (
+    ContextExecutor,
+    bind_context,
+    bound_context,
+    current_context,
+    unbind_context,
+    with_current_context,
+)
+from flext_observability.shell.logconfig import get_logger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from returns.result import Result
+
+    from flext_observability.core.errors import FlextValidationError
+    from flext_observability.shell.metrics import FlextMetricsService
+
+DEFAULT_CAPACITY: Final = 1000
+"""Entries kept in memory by default; older ones are dropped, and counted."""
+
+_ORDER: Final = {level: index for index, level in enumerate(LogLevel)}
+
+
+def _iso(seconds: float) -> str:
+    whole = int(seconds)
+    micros = min(round((seconds - whole) * 1_000_000), 999_999)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{micros:06d}Z"
+
+
+class FlextLoggingService:
+    """Writes log entries through the configured pipeline and keeps the last ``capacity`` of them.
+
+    The pipeline itself is set up once per process by
+    :func:`~flext_observability.shell.logconfig.configure_logging`.
+    """
+
+    def __init__(
+        self,
+        *,
+        logger: str = "flext",
+        capacity: int = DEFAULT_CAPACITY,
+        factory: FlextObservabilityMasterFactory | None = None,
+        metrics: FlextMetricsService | None = None,
+    ) -> None:
+        """Log as ``logger`` by default; keep ``capacity`` entries; count drops in ``metrics`` if given.
+
+        Raises ``ValueError`` for a capacity below 1 (a set-up mistake).
+        """
+        if capacity < 1:
+            message = "capacity must be at least 1"
+            raise ValueError(message)
+        self._name = logger
+        self._factory = factory or FlextObservabilityMasterFactory(service=logger)
+        self._entries: deque[FlextLogEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._dropped = 0
+        self._on_drop: Callable[[], object] | None = None
+        if metrics is not None:
+            dropped = metrics.counter(
+                "flext_observability_log_entries_dropped_total",
+                "Log entries pushed out of the in-memory repository by newer ones.",
+            ).unwrap()
+            self._on_drop = dropped.inc
+
+    # --- writing -----------------------------------------------------------
+
+    def log_entry(self, entry: FlextLogEntry) -> Result[FlextLogEntry, FlextValidationError]:
+        """Check ``entry``, write it through the pipeline and keep it; never raises."""
+        return validate_log_entry(entry).map(self._write)
+
+    def _write(self, entry: FlextLogEntry) -> FlextLogEntry:
+        with self._lock:
+            full = len(self._entries) == self._entries.maxlen
+            self._entries.append(entry)
+            if full:
+                self._dropped += 1
+        if full and self._on_drop is not None:
+            self._on_drop()
+        fields: dict[str, object] = {**entry.context, "timestamp": _iso(entry.timestamp)}
+        if entry.trace_id is not None:
+            fields["trace_id"] = entry.trace_id
+        if entry.span_id is not None:
+            fields["span_id"] = entry.span_id
+        logger = get_logger(entry.logger)
+        getattr(logger, entry.level.value)(entry.event, **fields)
+        return entry
+
+    def log(
+        self, level: LogLevel | str, event: str, /, **context: object
+    ) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log ``event`` at ``level`` now, with ``context`` and the current span's ids."""
+        ids = current_span_ids()
+        return self._factory.create_log_entry(
+            event,
+            level=level,
+            logger=self._name,
+            context={**current_context(), **context},
+            trace_id=None if ids is None else ids.trace_id,
+            span_id=None if ids is None else ids.span_id,
+        ).bind(self.log_entry)
+
+    def debug(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log at debug level."""
+        return self.log(LogLevel.DEBUG, event, **context)
+
+    def info(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log at info level."""
+        return self.log(LogLevel.INFO, event, **context)
+
+    def warning(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log at warning level."""
+        return self.log(LogLevel.WARNING, event, **context)
+
+    def error(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log at error level."""
+        return self.log(LogLevel.ERROR, event, **context)
+
+    def critical(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
+        """Log at critical level."""
+        return self.log(LogLevel.CRITICAL, event, **context)
+
+    # --- context -----------------------------------------------------------
+
+    bind = staticmethod(bind_context)
+    unbind = staticmethod(unbind_context)
+    bound = staticmethod(bound_context)
+    context = staticmethod(current_context)
+    with_current_context = staticmethod(with_current_context)
+    Executor = ContextExecutor
+
+    # --- reading -----------------------------------------------------------
+
+    @property
+    def dropped(self) -> int:
+        """Entries pushed out by newer ones since the service started."""
+        return self._dropped
+
+    def query_logs(
+        self,
+        *,
+        level: LogLevel | str | None = None,
+        min_level: LogLevel | str | None = None,
+        logger: str | None = None,
+        trace_id: str | None = None,
+        since: float | None = None,
+        limit: int | None = None,
+    ) -> tuple[FlextLogEntry, ...]:
+        """The kept entries matching every given criterion, oldest first.
+
+        ``level`` matches one level exactly and ``min_level`` that level and
+        above; ``since`` is seconds since the epoch; ``limit`` keeps the newest.
+        """
+        if min_level is not None and min_level not in _ORDER:
+            return ()
+        with self._lock:
+            entries = tuple(self._entries)
+        floor = None if min_level is None else _ORDER[LogLevel(min_level)]
+        found = tuple(
+            entry
+            for entry in entries
+            if (level is None or entry.level == level)
+            and (floor is None or _ORDER[entry.level] >= floor)
+            and (logger is None or entry.logger == logger)
+            and (trace_id is None or entry.trace_id == trace_id)
+            and (since is None or entry.timestamp >= since)
+        )
+        return found if limit is None else found[max(len(found) - limit, 0) :]

@@ -1,0 +1,187 @@
+"""FlextLoggingService: entities through the pipeline, the bounded repository, and context isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from flext_observability import FlextErrorCode, build_log_entry
+from flext_observability.shell.correlation import use_span_ids
+from flext_observability.shell.factory import FlextObservabilityMasterFactory
+from flext_observability.shell.log_context import ContextExecutor, clear_context, current_context, with_current_context
+from flext_observability.shell.logconfig import configure_logging, reset_logging
+from flext_observability.shell.logging_service import FlextLoggingService
+from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.testing import FakeClock
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+SPAN = "00f067aa0ba902b7"
+
+
+@pytest.fixture
+def stream() -> Iterator[io.StringIO]:
+    """A JSON pipeline writing to memory, removed after the test."""
+    output = io.StringIO()
+    configure_logging(format="json", stream=output, service_name="orders")
+    clear_context()
+    yield output
+    reset_logging()
+    clear_context()
+
+
+def _events(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_log_entry_writes_the_entity(stream: io.StringIO) -> None:
+    """An entity goes out with its own time, level, logger, context and ids."""
+    entry = build_log_entry(
+        event="batch loaded",
+        level="warning",
+        logger="target.snowflake",
+        timestamp=1_700_000_000.25,
+        context={"rows": 3, "tables": ["a"], "password": "pw"},
+        trace_id=TRACE,
+        span_id=SPAN,
+    ).unwrap()
+    service = FlextLoggingService()
+    assert service.log_entry(entry).unwrap() is entry
+    (event,) = _events(stream)
+    assert event["timestamp"] == "2023-11-14T22:13:20.250000Z"
+    assert (event["level"], event["logger"], event["event"]) == ("warning", "target.snowflake", "batch loaded")
+    assert (event["rows"], event["tables"], event["password"]) == (3, ["a"], "REDACTED")
+    assert (event["trace_id"], event["span_id"]) == (TRACE, SPAN)
+
+
+def test_invalid_entries_are_refused_and_not_kept(stream: io.StringIO) -> None:
+    """A hand-made entry that breaks a rule is a Failure, and is neither written nor kept."""
+    from flext_observability import FlextLogEntry  # noqa: PLC0415 - only this test builds one by hand
+
+    service = FlextLoggingService()
+    result = service.log_entry(FlextLogEntry(event="", logger="x", timestamp=1.0))
+    assert result.failure().codes == {FlextErrorCode.EMPTY}
+    assert service.query_logs() == ()
+    assert stream.getvalue() == ""
+
+
+def test_helpers_log_with_bound_context_and_current_span(stream: io.StringIO) -> None:
+    """``info`` and friends add the bound context and the current span's ids."""
+    service = FlextLoggingService(logger="etl")
+    service.bind(run_id="r-7")
+    with use_span_ids(TRACE, SPAN):
+        entry = service.info("step done", step="load").unwrap()
+    assert entry.context == {"run_id": "r-7", "step": "load"}
+    assert (entry.trace_id, entry.span_id) == (TRACE, SPAN)
+    service.unbind("run_id")
+    assert service.context() == {}
+    assert service.warning("w").unwrap().level == "warning"
+    assert service.debug("d").unwrap().level == "debug"
+    assert service.error("e").unwrap().level == "error"
+    assert service.critical("c").unwrap().level == "critical"
+    assert service.info("bad", level="x").failure().codes == {FlextErrorCode.RESERVED_NAME}
+    assert [event["event"] for event in _events(stream)] == ["step done", "w", "e", "c"]
+
+
+def test_repository_is_bounded_and_counts_drops(stream: io.StringIO) -> None:
+    """Beyond its capacity the oldest entries go, each counted (also as a metric)."""
+    metrics = FlextMetricsService()
+    service = FlextLoggingService(capacity=3, metrics=metrics)
+    for index in range(5):
+        service.info(f"event {index}")
+    assert [entry.event for entry in service.query_logs()] == ["event 2", "event 3", "event 4"]
+    assert service.dropped == 2
+    dropped = metrics.snapshot().family("flext_observability_log_entries_dropped_total")
+    assert dropped is not None
+    assert dropped.state().value == 2  # type: ignore[union-attr]
+    assert stream.getvalue().count("\n") == 5
+    with pytest.raises(ValueError, match="at least 1"):
+        FlextLoggingService(capacity=0)
+
+
+def test_query_logs_filters(stream: io.StringIO) -> None:
+    """Entries are found by exact level, minimum level, logger, trace id, time and count."""
+    clock = FakeClock(1000.0)
+    service = FlextLoggingService(logger="etl", factory=FlextObservabilityMasterFactory(clock=clock))
+    service.info("a")
+    clock.advance(10)
+    service.error("b")
+    with use_span_ids(TRACE, SPAN):
+        service.warning("c")
+    assert [entry.event for entry in service.query_logs(level="error")] == ["b"]
+    assert [entry.event for entry in service.query_logs(min_level="warning")] == ["b", "c"]
+    assert [entry.event for entry in service.query_logs(trace_id=TRACE)] == ["c"]
+    assert [entry.event for entry in service.query_logs(since=1005.0)] == ["b", "c"]
+    assert [entry.event for entry in service.query_logs(logger="etl", limit=2)] == ["b", "c"]
+    assert service.query_logs(logger="other") == ()
+    assert service.query_logs(min_level="verbose") == ()
+    assert len(stream.getvalue().splitlines()) == 3
+
+
+def test_context_is_isolated_between_asyncio_tasks() -> None:
+    """Concurrent tasks each see only what they bound (and what their creator had bound)."""
+    service = FlextLoggingService()
+
+    async def task(name: str) -> dict[str, object]:
+        service.bind(task=name)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.001)
+        return current_context()
+
+    async def main() -> list[dict[str, object]]:
+        service.bind(run="r-1")
+        return await asyncio.gather(*(task(f"t{index}") for index in range(50)))
+
+    seen = asyncio.run(main())
+    assert seen == [{"run": "r-1", "task": f"t{index}"} for index in range(50)]
+    assert current_context() == {}
+
+
+def test_context_is_isolated_between_threads_and_carried_on_request() -> None:
+    """Plain threads start empty; the executor and the wrapper carry the caller's context and span."""
+    clear_context()
+    service = FlextLoggingService()
+    service.bind(run="r-2")
+    seen: dict[str, object] = {}
+
+    def plain() -> None:
+        seen["plain"] = current_context()
+
+    thread = threading.Thread(target=plain)
+    thread.start()
+    thread.join()
+    with use_span_ids(TRACE, SPAN), ContextExecutor(max_workers=4) as executor:
+        carried = list(executor.map(lambda _: (current_context(), service.info("x").unwrap().trace_id), range(8)))
+        wrapped = with_current_context(current_context)
+    other = threading.Thread(target=lambda: seen.setdefault("wrapped", wrapped()))
+    other.start()
+    other.join()
+    clear_context()
+    assert seen["plain"] == {}
+    assert carried == [({"run": "r-2"}, TRACE)] * 8
+    assert seen["wrapped"] == {"run": "r-2"}
+
+
+def test_threads_binding_concurrently_do_not_see_each_other() -> None:
+    """Each worker's own bindings stay in its own context."""
+    results: list[bool] = []
+
+    def work(index: int) -> None:
+        clear_context()
+        FlextLoggingService.bind(worker=index)
+        for _ in range(200):
+            if current_context() != {"worker": index}:
+                results.append(False)
+                return
+        results.append(True)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 16
