@@ -48,6 +48,7 @@ FIRST_KEYS: Final = ("timestamp", "level", "logger", "service", "event")
 
 _STANDARD_KEYS: Final = frozenset({"timestamp", "level", "logger", "service", "trace_id", "span_id"})
 _MAX_LOGGER_NAMES: Final = 1024
+_CONSOLE_OWN_LINES: Final = ("exception", "stack", "exc_info")
 # One encoder for every line; ensure_ascii (the default) escapes U+2028, U+2029 and
 # U+0085 too, which some readers treat as line ends. Values are finite by now.
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
@@ -272,7 +273,10 @@ class LogPipeline:
 
     def _render_console(self, event: dict[str, Any]) -> str:
         escaped = {escape_text(str(key)): _console_value(value) for key, value in event.items()}
-        return self._console(None, "info", escaped)
+        # ConsoleRenderer prints these keys on lines of their own; here they stay on the event's line.
+        own_lines = [f"{key}={escaped.pop(key)}" for key in _CONSOLE_OWN_LINES if key in escaped]
+        line = self._console(None, "info", escaped)
+        return " ".join([line, *own_lines]) if own_lines else line
 
     def _fallback(self, level: LogLevel, error: Exception) -> str:
         """A line built from safe values only, for an event that failed."""
