@@ -31,6 +31,7 @@ from flext_observability.core.checks import (
     check_hex_id,
     check_text,
     check_time_ns,
+    describe,
     read_sequence,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
@@ -50,6 +51,9 @@ TRACE_ID_LENGTH: Final = 32
 SPAN_ID_LENGTH: Final = 16
 MAX_TRACE_STATE_LENGTH: Final = 512
 """The W3C limit on a ``tracestate`` header value."""
+
+MAX_DROPPED: Final = 2**32 - 1
+"""The largest dropped-items count OTLP carries (``uint32``)."""
 
 
 @frozen(kw_only=True)
@@ -120,6 +124,10 @@ class FlextSpan:
     attributes: Attributes = field(default=EMPTY_MAP)
     events: tuple[SpanEvent, ...] = ()
     links: tuple[SpanLink, ...] = ()
+    trace_state: str = ""
+    dropped_attributes: int = 0
+    dropped_events: int = 0
+    dropped_links: int = 0
 
     @property
     def duration_ns(self) -> int:
@@ -145,6 +153,10 @@ class FlextSpan:
             "attributes": _attributes_dict(self.attributes),
             "events": [event.to_dict() for event in self.events],
             "links": [link.to_dict() for link in self.links],
+            "trace_state": self.trace_state,
+            "dropped_attributes": self.dropped_attributes,
+            "dropped_events": self.dropped_events,
+            "dropped_links": self.dropped_links,
         }
 
     @staticmethod
@@ -260,6 +272,18 @@ def _check_items(
     return tuple(checked) if len(checked) == len(items) else None
 
 
+def _check_dropped(problems: Problems, field_name: str, value: object) -> int | None:
+    """A count of dropped items: an int from 0 to 2**32 - 1 (OTLP's ``uint32``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        add(problems, FlextErrorCode.WRONG_TYPE, field_name, f"expected a count (int), got {describe(value)}")
+        return None
+    count = int.__int__(value)
+    if not 0 <= count <= MAX_DROPPED:
+        add(problems, FlextErrorCode.OUT_OF_RANGE, field_name, f"{count} is not a count from 0 to {MAX_DROPPED}")
+        return None
+    return count
+
+
 def _check_parent(problems: Problems, value: object, span_id: str | None) -> str | None:
     """The parent id; no parent (``None``) is valid and marks a root span."""
     if value is None:
@@ -284,12 +308,18 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
     attributes: object = None,
     events: object = None,
     links: object = None,
+    trace_state: object = "",
+    dropped_attributes: object = 0,
+    dropped_events: object = 0,
+    dropped_links: object = 0,
 ) -> Result[FlextSpan, FlextValidationError]:
     """Check every rule on the given fields and build a :class:`FlextSpan`.
 
     ``status`` is a :class:`SpanStatus`, a code (``"ok"``) or a mapping with
     ``code`` and ``description``; events and links are instances or mappings
-    of their fields. Values of any type are reported, never raised.
+    of their fields. ``trace_state`` is the W3C ``tracestate`` the span carried,
+    and the ``dropped_*`` counts tell how many attributes, events and links
+    its limits left out. Values of any type are reported, never raised.
     """
     problems: Problems = []
     checked_trace = check_hex_id(problems, "trace_id", trace_id, TRACE_ID_LENGTH)
@@ -311,6 +341,17 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
     checked_attributes = check_attributes(problems, "attributes", attributes)
     checked_events = _check_items(problems, "events", events, MAX_EVENTS, _check_event)
     checked_links = _check_items(problems, "links", links, MAX_LINKS, _check_link)
+    checked_state = check_text(
+        problems, "trace_state", trace_state, max_length=MAX_TRACE_STATE_LENGTH, allow_empty=True
+    )
+    dropped = [
+        _check_dropped(problems, name, value)
+        for name, value in (
+            ("dropped_attributes", dropped_attributes),
+            ("dropped_events", dropped_events),
+            ("dropped_links", dropped_links),
+        )
+    ]
     if (
         problems
         or checked_trace is None
@@ -324,6 +365,10 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
         or checked_attributes is None
         or checked_events is None
         or checked_links is None
+        or checked_state is None
+        or dropped[0] is None
+        or dropped[1] is None
+        or dropped[2] is None
     ):
         return Failure(FlextValidationError(entity="span", errors=tuple(problems)))
     return Success(
@@ -340,12 +385,27 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
             attributes=checked_attributes,
             events=checked_events,
             links=checked_links,
+            trace_state=checked_state,
+            dropped_attributes=dropped[0],
+            dropped_events=dropped[1],
+            dropped_links=dropped[2],
         ),
     )
 
 
 _SPAN_REQUIRED: Final = ("trace_id", "span_id", "name", "service", "start_time_ns", "end_time_ns")
-_SPAN_OPTIONAL: Final = ("parent_span_id", "kind", "status", "attributes", "events", "links")
+_SPAN_OPTIONAL: Final = (
+    "parent_span_id",
+    "kind",
+    "status",
+    "attributes",
+    "events",
+    "links",
+    "trace_state",
+    "dropped_attributes",
+    "dropped_events",
+    "dropped_links",
+)
 
 
 def validate_span(span: object) -> Result[FlextSpan, FlextValidationError]:

@@ -257,6 +257,10 @@ def span_fields(
         "attributes": draw(attribute_maps()) if rich else {},
         "events": events,
         "links": links,
+        "trace_state": draw(st.sampled_from(["", "vendor=value", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"])),
+        "dropped_attributes": draw(st.integers(0, 2**32 - 1)),
+        "dropped_events": draw(st.integers(0, 5)),
+        "dropped_links": draw(st.integers(0, 5)),
     }
 
 
