@@ -16,12 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_entities
 import bench_logging
 import bench_metrics
+import bench_tracing
 
 
 def main() -> int:
     """Run every benchmark and print one line each."""
     print(f"python {platform.python_version()} on {platform.machine()}; medians of repeated runs")
-    for module in (bench_entities, bench_metrics, bench_logging):
+    for module in (bench_entities, bench_metrics, bench_logging, bench_tracing):
         for comparison in module.run():
             print(comparison.line(), flush=True)
     return 0

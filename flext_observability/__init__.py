@@ -54,6 +54,12 @@ from flext_observability.core import (
     validate_span,
     validate_trace,
 )
+from flext_observability.core.trace_context import (
+    format_traceparent,
+    format_tracestate,
+    parse_traceparent,
+    parse_tracestate,
+)
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
@@ -68,6 +74,7 @@ from flext_observability.shell.simple import (
     flext_create_span,
     flext_create_trace,
 )
+from flext_observability.shell.tracing import FlextTracingService
 
 __version__ = "0.1.0"
 
@@ -87,6 +94,7 @@ __all__ = [
     "FlextObservabilityMasterFactory",
     "FlextSpan",
     "FlextTrace",
+    "FlextTracingService",
     "FlextValidationError",
     "FrozenMap",
     "HealthStatus",
@@ -116,10 +124,14 @@ __all__ = [
     "flext_create_metric",
     "flext_create_span",
     "flext_create_trace",
+    "format_traceparent",
+    "format_tracestate",
     "get_logger",
     "health_check_from_dict",
     "log_entry_from_dict",
     "metric_from_dict",
+    "parse_traceparent",
+    "parse_tracestate",
     "reset_logging",
     "span_from_dict",
     "trace_from_dict",

@@ -29,8 +29,8 @@ from servers import PrometheusServer, ScrapeJob, http_request
 
 from flext_observability.core.aggregation import HistogramState, histogram_quantile
 from flext_observability.core.sketch import SketchState, sketch_quantile
-from flext_observability.shell.http import MetricsServer, make_metrics_app
 from flext_observability.shell.metrics import REJECTED_SAMPLES, SERIES_OVERFLOW, FlextMetricsService
+from flext_observability.shell.metrics_http import MetricsServer, make_metrics_app
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from returns.result import Failure
 
 from flext_observability.shell.demo import bad_inputs, render_outcomes, sample_run
-from flext_observability.shell.demo_logs import emit_logs
+from flext_observability.shell.demo_logs import demo_logging, emit_logs
 from flext_observability.shell.demo_metrics import pipeline_metrics
+from flext_observability.shell.demo_tracing import render_span_tree, traced_run
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_demo(*, serve: bool = False, port: int = 0, wait: Callable[[], object] | None = None) -> int:
-    """Print the sample pipeline's entities, its logs, its metrics and the rejected bad inputs.
+    """Print the sample pipeline's entities, logs, trace and metrics, and the rejected bad inputs.
 
     With ``serve``, keep ``/metrics`` up on 127.0.0.1 until interrupted
     (``wait`` returns when it is time to stop; by default, Ctrl-C).
@@ -50,9 +51,15 @@ def run_demo(*, serve: bool = False, port: int = 0, wait: Callable[[], object] |
     outcomes = sample_run(factory)
     print(render_outcomes("flext-observability demo: one run of the sample pipeline", outcomes))
     service = pipeline_metrics(factory, outcomes)
-    print("Logs of the run (the planted password comes out redacted)", flush=True)
-    emit_logs(outcomes, service)
+    print("Logs of the run (the planted password comes out redacted; logs inside spans carry their ids)", flush=True)
+    with demo_logging(service) as logs:
+        emit_logs(logs, outcomes)
+        trace = traced_run(logs, service)
     print()
+    if trace is not None:
+        print("Trace of the run")
+        print(render_span_tree(trace))
+        print()
     print("Metrics of the run")
     print(service.get_metrics_summary())
     print()

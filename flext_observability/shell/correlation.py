@@ -31,19 +31,34 @@ class SpanIds(NamedTuple):
     span_id: str
 
 
+class HasSpanIds(Protocol):
+    """Anything that tells a trace id and a span id: :class:`SpanIds`, or a running span."""
+
+    @property
+    def trace_id(self) -> str:
+        """32 lowercase hex digits."""
+        ...
+
+    @property
+    def span_id(self) -> str:
+        """16 lowercase hex digits."""
+        ...
+
+
 @runtime_checkable
 class CorrelationSource(Protocol):
     """Tells the ids of the current span, or ``None`` outside any span."""
 
-    def current(self) -> SpanIds | None:
+    def current(self) -> HasSpanIds | None:
         """The current span's ids."""
         ...
 
 
-_CURRENT: Final[ContextVar[SpanIds | None]] = ContextVar("flext_observability_current_span", default=None)
+# The tracing service keeps its current span here too: one variable serves both.
+_CURRENT: Final[ContextVar[HasSpanIds | None]] = ContextVar("flext_observability_current_span", default=None)
 
 
-def current_span_ids() -> SpanIds | None:
+def current_span_ids() -> HasSpanIds | None:
     """The ids of the span the calling code runs in, if any."""
     return _CURRENT.get()
 
@@ -65,7 +80,7 @@ class ContextCorrelation:
 
     __slots__ = ()
 
-    def current(self) -> SpanIds | None:
+    def current(self) -> HasSpanIds | None:
         """The span ids set by the tracing service or :func:`use_span_ids`."""
         return _CURRENT.get()
 

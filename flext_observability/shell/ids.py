@@ -25,25 +25,24 @@ class IdGenerator(Protocol):
         ...
 
 
+def random_trace_id() -> str:
+    """A new random trace id (a zero draw, one chance in 2**128, becomes 1)."""
+    return "%032x" % (random.getrandbits(128) or 1)
+
+
+def random_span_id() -> str:
+    """A new random span id (a zero draw, one chance in 2**64, becomes 1)."""
+    return "%016x" % (random.getrandbits(64) or 1)
+
+
 @final
 class RandomIdGenerator:
     """Random ids, as W3C trace context (level 2, ``random`` flag) expects."""
 
     __slots__ = ()
 
-    def new_trace_id(self) -> str:
-        """A new random trace id."""
-        while True:
-            value = random.getrandbits(128)
-            if value:
-                return f"{value:032x}"
-
-    def new_span_id(self) -> str:
-        """A new random span id."""
-        while True:
-            value = random.getrandbits(64)
-            if value:
-                return f"{value:016x}"
+    new_trace_id = staticmethod(random_trace_id)
+    new_span_id = staticmethod(random_span_id)
 
     def __repr__(self) -> str:
         return "RandomIdGenerator()"

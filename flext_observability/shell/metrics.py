@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
     from prometheus_client.registry import Collector
 
-    from flext_observability.shell.http import MetricsServer
+    from flext_observability.shell.metrics_http import MetricsServer
     from flext_observability.shell.push import PushMethod
 
 S = TypeVar("S", bound=Series)
@@ -318,8 +318,11 @@ class FlextMetricsService:
     def serve(
         self, host: str = "127.0.0.1", port: int = 0, **options: object
     ) -> Result[MetricsServer, FlextExportError]:
-        """Serve ``/metrics`` in a background thread; see :func:`~flext_observability.shell.http.serve_metrics`."""
-        from flext_observability.shell.http import serve_metrics  # noqa: PLC0415 - HTTP is optional
+        """Serve ``/metrics`` in a background thread.
+
+        See :func:`~flext_observability.shell.metrics_http.serve_metrics`.
+        """
+        from flext_observability.shell.metrics_http import serve_metrics  # noqa: PLC0415 - HTTP is optional
 
         return serve_metrics(self.registry, host=host, port=port, **options)  # type: ignore[arg-type]
 

@@ -9,7 +9,6 @@ returned at once with the gateway's reason. Nothing here raises.
 from __future__ import annotations
 
 import math
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +20,7 @@ from prometheus_client import push_to_gateway as _push_to_gateway
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.shell.bounded_call import call_within
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -132,35 +132,29 @@ def _attempt(
 ) -> FlextExportError | None:
     """One attempt, given at most ``budget`` seconds; ``None`` when the gateway accepted it.
 
-    The request runs in a daemon thread: socket timeouts bound each read, but a
-    gateway that dribbles its answer could still stretch them, so the caller
-    waits for the thread only until the budget is spent.
+    The request runs under :func:`~flext_observability.shell.bounded_call.call_within`:
+    socket timeouts bound each read, but a gateway that dribbles its answer
+    could still stretch them.
     """
-    outcome: list[FlextExportError | None] = []
 
     def send() -> None:
-        try:
-            if method == "delete":
-                delete_from_gateway(gateway_url, job, grouping_key=key, timeout=budget, handler=_handler)
-            else:
-                _METHODS[method](gateway_url, job, registry, grouping_key=key, timeout=budget, handler=_handler)
-        except _GatewayAnswer as answer:
-            outcome.append(
-                FlextExportError(target=gateway_url, message=answer.reason[:_MAX_REASON], status=answer.status)
-            )
-        except Exception as error:  # noqa: BLE001 - no connection, timeout, bad URL: all become a Failure
-            outcome.append(
-                FlextExportError(target=gateway_url, message=f"{type(error).__name__}: {error}"[:_MAX_REASON])
-            )
+        if method == "delete":
+            delete_from_gateway(gateway_url, job, grouping_key=key, timeout=budget, handler=_handler)
         else:
-            outcome.append(None)
+            _METHODS[method](gateway_url, job, registry, grouping_key=key, timeout=budget, handler=_handler)
 
-    worker = threading.Thread(target=send, name="flext-pushgateway", daemon=True)
-    worker.start()
-    worker.join(budget)
-    if not outcome:
+    outcome = call_within(send, budget, name="flext-pushgateway")
+    if not outcome.finished:
         return FlextExportError(target=gateway_url, message=f"timed out: no complete answer within {budget:.3g} s")
-    return outcome[0]
+    if isinstance(outcome.error, _GatewayAnswer):
+        return FlextExportError(
+            target=gateway_url, message=outcome.error.reason[:_MAX_REASON], status=outcome.error.status
+        )
+    if outcome.error is not None:  # no connection, timeout, bad URL: all become a failure
+        return FlextExportError(
+            target=gateway_url, message=f"{type(outcome.error).__name__}: {outcome.error}"[:_MAX_REASON]
+        )
+    return None
 
 
 def write_textfile(registry: Collector, path: str | Path) -> Result[Path, FlextExportError]:

@@ -1,0 +1,343 @@
+"""Spans while they run: the mutable, recording span, and the free non-recording one.
+
+A :class:`Span` is made by the tracing service when a sampled operation
+starts; it collects attributes, events, links and a status under the limits
+of :class:`~flext_observability.core.span_limits.SpanLimits`, then, when it
+ends, goes to the span processor as it is. It is turned into a frozen
+:class:`~flext_observability.core.span.FlextSpan` later, in the processor's
+thread, so that ending a span costs little.
+
+A :class:`NonRecordingSpan` stands for an operation that was not sampled: it
+carries ids for propagation and ignores everything else.
+
+Span methods never raise: a value that cannot be an attribute is dropped and
+counted, like one beyond the limits.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import TYPE_CHECKING
+
+from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
+from flext_observability.core.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
+from flext_observability.core.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes
+from flext_observability.core.trace_context import SpanContext, TraceState, format_tracestate
+from flext_observability.core.values import SpanKind, SpanStatusCode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from flext_observability.core.attributes import AttributeValue
+
+
+class Span:
+    """A sampled span that is recording; see the module documentation."""
+
+    __slots__ = (
+        "_on_end",
+        "attributes",
+        "dropped_attributes",
+        "dropped_events",
+        "dropped_links",
+        "end_time_ns",
+        "events",
+        "kind",
+        "limits",
+        "links",
+        "name",
+        "parent_span_id",
+        "random",
+        "remote_parent",
+        "service",
+        "span_id",
+        "start_time_ns",
+        "status_code",
+        "status_description",
+        "trace_id",
+        "trace_state",
+    )
+
+    def __init__(  # noqa: PLR0913, PLR0917 - everything a span starts with (positional: the hot path)
+        self,
+        trace_id: str,
+        span_id: str,
+        parent_span_id: str | None,
+        name: str,
+        service: str,
+        kind: SpanKind,
+        start_time_ns: int,
+        random: bool,
+        trace_state: TraceState,
+        remote_parent: bool,
+        limits: SpanLimits,
+        on_end: Callable[[Span, int | None], object],
+        /,
+    ) -> None:
+        """A running span; made by the tracing service, which has checked every argument."""
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.parent_span_id = parent_span_id
+        self.name = name
+        self.service = service
+        self.kind = kind
+        self.start_time_ns = start_time_ns
+        self.end_time_ns: int | None = None
+        self.random = random
+        self.trace_state = trace_state
+        self.remote_parent = remote_parent
+        self.limits = limits
+        self._on_end = on_end
+        self.attributes: dict[str, AttributeValue] | None = None
+        self.events: list[tuple[str, int, dict[str, AttributeValue]]] | None = None
+        self.links: list[tuple[SpanContext, dict[str, AttributeValue]]] | None = None
+        self.status_code = SpanStatusCode.UNSET
+        self.status_description = ""
+        self.dropped_attributes = 0
+        self.dropped_events = 0
+        self.dropped_links = 0
+
+    @property
+    def context(self) -> SpanContext:
+        """The span's W3C context, for propagation."""
+        return SpanContext(
+            trace_id=self.trace_id, span_id=self.span_id, sampled=True, random=self.random, trace_state=self.trace_state
+        )
+
+    @property
+    def sampled(self) -> bool:
+        """Always ``True``: only sampled spans record."""
+        return True
+
+    def is_recording(self) -> bool:
+        """Whether the span still records (it has not ended)."""
+        return self.end_time_ns is None
+
+    def set_attribute(self, key: str, value: object) -> None:
+        """Set one attribute (cleaned, truncated, redacted; dropped beyond the limit)."""
+        if self.end_time_ns is not None:
+            return
+        cleaned = clean_attribute(key, value, self.limits)
+        attributes = self.attributes
+        if attributes is None:
+            attributes = self.attributes = {}
+        if cleaned is None or (key not in attributes and len(attributes) >= self.limits.max_attributes):
+            self.dropped_attributes += 1
+            return
+        attributes[key] = cleaned
+
+    def set_attributes(self, attributes: Mapping[str, object]) -> None:
+        """Set several attributes at once."""
+        if self.end_time_ns is not None:
+            return
+        accepted, dropped = limit_attributes(self.attributes or {}, attributes, self.limits)
+        self.attributes = accepted
+        self.dropped_attributes += dropped
+
+    def add_event(
+        self, name: str, attributes: Mapping[str, object] | None = None, timestamp_ns: int | None = None
+    ) -> None:
+        """Record something that happened at one instant (now, unless ``timestamp_ns`` is given)."""
+        if self.end_time_ns is not None:
+            return
+        events = self.events
+        if events is None:
+            events = self.events = []
+        given: object = name  # callers outside the type checker may pass anything
+        if len(events) >= self.limits.max_events or not isinstance(given, str) or not given:
+            self.dropped_events += 1
+            return
+        accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
+        self.dropped_attributes += dropped
+        when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else time.time_ns()
+        events.append((clean_name(name), when, accepted))
+
+    def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
+        """Point to a span (of this trace or another) that caused this one."""
+        if self.end_time_ns is not None:
+            return
+        links = self.links
+        if links is None:
+            links = self.links = []
+        if len(links) >= self.limits.max_links or not isinstance(context, SpanContext):
+            self.dropped_links += 1
+            return
+        accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
+        self.dropped_attributes += dropped
+        links.append((context, accepted))
+
+    def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
+        """Add an ``exception`` event with the OpenTelemetry semantic-convention attributes.
+
+        ``exception.type`` (the qualified class name), ``exception.message``
+        and ``exception.stacktrace``.
+        """
+        given: object = error  # callers outside the type checker may pass anything
+        if not isinstance(given, BaseException):
+            self.dropped_events += 1
+            return
+        kind = type(given)
+        module = kind.__module__
+        try:
+            message = str(given)
+        except Exception:  # noqa: BLE001 - a broken __str__ must not break the span
+            message = f"<unprintable {kind.__name__}>"
+        details: dict[str, object] = {
+            "exception.type": kind.__qualname__
+            if module in {"builtins", "__main__"}
+            else f"{module}.{kind.__qualname__}",
+            "exception.message": message,
+            "exception.stacktrace": "".join(traceback.format_exception(given)),
+        }
+        details.update(attributes or {})
+        self.add_event("exception", details)
+
+    def set_status(self, code: SpanStatusCode | str, description: str = "") -> None:
+        """Set the outcome: ``ok``, ``error`` (with a description) or ``unset``.
+
+        ``ok`` is final, as OpenTelemetry specifies; an unknown code is ignored.
+        """
+        if self.end_time_ns is not None or self.status_code is SpanStatusCode.OK:
+            return
+        try:
+            status = SpanStatusCode(code)
+        except ValueError:
+            return
+        text: object = description
+        self.status_code = status
+        self.status_description = (
+            text[: self.limits.max_attribute_length] if status is SpanStatusCode.ERROR and isinstance(text, str) else ""
+        )
+
+    def update_name(self, name: str) -> None:
+        """Rename the span (for instance once the route is known)."""
+        given: object = name
+        if self.end_time_ns is None and isinstance(given, str) and given:
+            self.name = clean_name(given)
+
+    def to_entity(self) -> FlextSpan:
+        """The ended span as a frozen :class:`FlextSpan` (done in the processor's thread).
+
+        Every value was checked when it was set (the name and service when the
+        span started, attributes, events and links as they came), so the
+        entity is built directly; a property test checks that it always
+        passes ``validate_span``.
+        """
+        end = self.end_time_ns if self.end_time_ns is not None else self.start_time_ns
+        status = (
+            UNSET_STATUS
+            if self.status_code is SpanStatusCode.UNSET
+            else SpanStatus(code=self.status_code, description=self.status_description)
+        )
+        return FlextSpan(
+            trace_id=self.trace_id,
+            span_id=self.span_id,
+            parent_span_id=self.parent_span_id,
+            name=self.name,
+            service=self.service,
+            kind=self.kind,
+            start_time_ns=self.start_time_ns,
+            end_time_ns=end,
+            status=status,
+            attributes=FrozenMap.adopt(self.attributes) if self.attributes else EMPTY_MAP,
+            events=tuple(
+                SpanEvent(name=name, time_ns=when, attributes=FrozenMap.adopt(attributes) if attributes else EMPTY_MAP)
+                for name, when, attributes in self.events or ()
+            ),
+            links=tuple(
+                SpanLink(
+                    trace_id=context.trace_id,
+                    span_id=context.span_id,
+                    trace_state=format_tracestate(context.trace_state),
+                    attributes=FrozenMap.adopt(attributes) if attributes else EMPTY_MAP,
+                )
+                for context, attributes in self.links or ()
+            ),
+            trace_state=format_tracestate(self.trace_state) if self.trace_state else "",
+            dropped_attributes=self.dropped_attributes,
+            dropped_events=self.dropped_events,
+            dropped_links=self.dropped_links,
+        )
+
+    def end(self, end_time_ns: int | None = None) -> None:
+        """End the span (once; later calls do nothing) and hand it to the processor.
+
+        The processor sets the end time under its lock, so two threads ending
+        the same span end it once.
+        """
+        if self.end_time_ns is None:
+            given: object = end_time_ns
+            self._on_end(self, given if isinstance(given, int) and not isinstance(given, bool) else None)
+
+    def __repr__(self) -> str:
+        return f"<Span {self.name!r} trace_id={self.trace_id} span_id={self.span_id}>"
+
+
+class NonRecordingSpan:
+    """A span that was not sampled: it has ids for propagation and records nothing."""
+
+    __slots__ = ("parent_span_id", "random", "span_id", "trace_id", "trace_state")
+
+    def __init__(
+        self, trace_id: str, span_id: str, parent_span_id: str | None, random: bool, trace_state: TraceState
+    ) -> None:
+        """Ids only."""
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.parent_span_id = parent_span_id
+        self.random = random
+        self.trace_state = trace_state
+
+    @property
+    def context(self) -> SpanContext:
+        """The span's W3C context, not sampled."""
+        return SpanContext(
+            trace_id=self.trace_id,
+            span_id=self.span_id,
+            sampled=False,
+            random=self.random,
+            trace_state=self.trace_state,
+        )
+
+    @property
+    def sampled(self) -> bool:
+        """Always ``False``."""
+        return False
+
+    def is_recording(self) -> bool:
+        """Always ``False``."""
+        return False
+
+    def set_attribute(self, key: str, value: object) -> None:
+        """Ignored."""
+
+    def set_attributes(self, attributes: Mapping[str, object]) -> None:
+        """Ignored."""
+
+    def add_event(
+        self, name: str, attributes: Mapping[str, object] | None = None, timestamp_ns: int | None = None
+    ) -> None:
+        """Ignored."""
+
+    def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
+        """Ignored."""
+
+    def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
+        """Ignored."""
+
+    def set_status(self, code: SpanStatusCode | str, description: str = "") -> None:
+        """Ignored."""
+
+    def update_name(self, name: str) -> None:
+        """Ignored."""
+
+    def end(self, end_time_ns: int | None = None) -> None:
+        """Ignored."""
+
+    def __repr__(self) -> str:
+        return f"<NonRecordingSpan trace_id={self.trace_id} span_id={self.span_id}>"
+
+
+AnySpan = Span | NonRecordingSpan
+"""What the tracing service hands out: a recording span or a non-recording one."""

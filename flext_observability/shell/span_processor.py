@@ -1,0 +1,358 @@
+"""The batch span processor: a bounded queue, one background thread, exact counters.
+
+Ending a span puts it on a queue (default 2048 spans); when the queue is full
+the span is dropped and counted, so a slow or dead collector never blocks or
+grows the application. One daemon thread takes batches (default 512) off the
+queue every ``schedule_delay`` seconds (default 5), or as soon as a batch is
+full, turns them into frozen ``FlextSpan`` entities and hands them to every
+exporter in turn; exports therefore never overlap.
+
+Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
+``dropped_after_shutdown``, ``exported`` (every exporter took the span),
+``failed`` (some exporter did not, or the span could not be converted). Once
+the queue is empty, ``ended == exported + failed + dropped``.
+
+After ``os.fork()`` the child gets a fresh queue, lock, counters and thread;
+spans queued before the fork stay with the parent, which exports them once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final, cast, overload
+
+from attrs import frozen
+from returns.result import Success
+
+if TYPE_CHECKING:
+    from flext_observability.core.span import FlextSpan
+    from flext_observability.shell.exporters import SpanExporter
+    from flext_observability.shell.live_span import Span
+    from flext_observability.shell.metrics import FlextMetricsService
+
+_LOG: Final = logging.getLogger("flext_observability.tracing")
+
+DEFAULT_MAX_QUEUE_SIZE: Final = 2048
+DEFAULT_MAX_EXPORT_BATCH_SIZE: Final = 512
+DEFAULT_SCHEDULE_DELAY: Final = 5.0
+DEFAULT_EXPORT_TIMEOUT: Final = 30.0
+
+
+@frozen(kw_only=True)
+class ProcessorCounts:
+    """A consistent copy of the processor's counters."""
+
+    started: int
+    ended: int
+    dropped_queue_full: int
+    dropped_after_shutdown: int
+    exported: int
+    failed: int
+    queued: int
+
+    @property
+    def dropped(self) -> int:
+        """Spans dropped for any reason."""
+        return self.dropped_queue_full + self.dropped_after_shutdown
+
+
+_PROCESSORS: Final[weakref.WeakSet[BatchSpanProcessor]] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for processor in list(_PROCESSORS):
+        processor._reset_after_fork()  # noqa: SLF001 - the fork hook is part of the class's contract
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class BatchSpanProcessor:
+    """Queues ended spans and exports them in batches from one background thread."""
+
+    def __init__(
+        self,
+        exporters: Sequence[SpanExporter],
+        *,
+        max_queue_size: int = DEFAULT_MAX_QUEUE_SIZE,
+        max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
+        schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
+        export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
+        metrics: FlextMetricsService | None = None,
+    ) -> None:
+        """Set up the queue (raises ``ValueError`` for sizes or times that make no sense)."""
+        if max_queue_size < 1 or not 1 <= max_export_batch_size <= max_queue_size:
+            message = "max_queue_size must be at least 1 and max_export_batch_size from 1 to max_queue_size"
+            raise ValueError(message)
+        if schedule_delay <= 0 or export_timeout <= 0:
+            message = "schedule_delay and export_timeout must be positive"
+            raise ValueError(message)
+        self.exporters = tuple(exporters)
+        self.max_queue_size = max_queue_size
+        self.max_export_batch_size = max_export_batch_size
+        self.schedule_delay = schedule_delay
+        self.export_timeout = export_timeout
+        self._metrics = _ProcessorMetrics(metrics) if metrics is not None else None
+        self._fresh_state()
+        _PROCESSORS.add(self)
+
+    def _fresh_state(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._queue: deque[Span] = deque()
+        self._worker: threading.Thread | None = None
+        self._stopping = False
+        self._shut_down = False
+        self._flush_wanted = 0
+        self._exporting = False
+        self._starts = itertools.count()
+        self._ended = self._dropped_full = self._dropped_late = 0
+        self._exported = self._failed = 0
+        self._queued_total = 0
+        self._handled_total = 0
+
+    def _reset_after_fork(self) -> None:
+        """In a forked child: a new lock, an empty queue, zero counters, and no thread yet."""
+        shut_down = self._shut_down
+        self._fresh_state()
+        self._shut_down = shut_down
+        if self._metrics is not None:
+            self._metrics.reset()
+
+    # --- the hot path ---------------------------------------------------------
+
+    def on_start(self) -> None:
+        """Count a started (sampled) span; ``next`` on a counter is atomic, so no lock is taken."""
+        next(self._starts)
+
+    def on_end(self, span: Span, end_time_ns: int | None = None) -> None:
+        """End ``span`` (once) and queue it, or drop and count it; never blocks on exporting."""
+        with self._lock:
+            if span.end_time_ns is not None:
+                return
+            now = time.time_ns() if end_time_ns is None else end_time_ns
+            span.end_time_ns = max(now, span.start_time_ns)
+            self._ended += 1
+            if self._shut_down:
+                self._dropped_late += 1
+                return
+            queue = self._queue
+            if len(queue) >= self.max_queue_size:
+                self._dropped_full += 1
+                return
+            queue.append(span)
+            self._queued_total += 1
+            if self._worker is None:
+                self._start_worker()
+            elif len(queue) == self.max_export_batch_size:
+                self._wake.notify()
+
+    def _start_worker(self) -> None:
+        """Start the background thread (called with the lock held, on the first span)."""
+        self._worker = threading.Thread(target=self._run, name="flext-span-processor", daemon=True)
+        self._worker.start()
+
+    # --- the background thread ------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                # Wait for a full batch, a flush, a stop, or the end of the schedule delay.
+                due = time.monotonic() + self.schedule_delay
+                while not self._stopping and not self._flush_wanted and len(self._queue) < self.max_export_batch_size:
+                    remaining = due - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._wake.wait(remaining)
+                if not self._queue:
+                    self._flush_wanted = 0
+                    self._wake.notify_all()
+                    if self._stopping:
+                        return
+                    continue
+                count = min(len(self._queue), self.max_export_batch_size)
+                batch = [self._queue.popleft() for _ in range(count)]
+                self._exporting = True
+            try:
+                exported, failed = self._export(batch)
+            except Exception:  # noqa: BLE001 - the thread must survive any bug below it
+                _LOG.exception("exporting spans failed")
+                exported, failed = 0, len(batch)
+            with self._lock:
+                self._exported += exported
+                self._failed += failed
+                self._handled_total += len(batch)
+                self._exporting = False
+                self._wake.notify_all()
+            if self._metrics is not None:
+                self._metrics.sync(self.counts())
+
+    def _export(self, batch: list[Span]) -> tuple[int, int]:
+        entities = SpanBatch(batch)
+        all_taken = True
+        for exporter in self.exporters:
+            try:
+                result = exporter.export(entities, self.export_timeout)
+            except Exception:  # noqa: BLE001 - a user's exporter must not stop the others
+                _LOG.exception("span exporter %r raised", exporter)
+                all_taken = False
+                continue
+            if not (isinstance(result, Success) and result.unwrap() == len(entities)):
+                all_taken = False
+                _LOG.warning("span exporter %r did not take a batch of %d: %s", exporter, len(entities), result)
+        exported = len(batch) if all_taken else 0
+        return exported, len(batch) - exported
+
+    # --- flushing and shutting down ---------------------------------------------
+
+    def force_flush(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
+        """Export what is queued now; ``True`` when done within ``timeout`` seconds."""
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._lock:
+            target = self._queued_total
+            if self._handled_total >= target and not self._queue:
+                return True
+            if self._worker is None:
+                self._start_worker()
+            self._flush_wanted += 1
+            self._wake.notify_all()
+            while self._handled_total < target:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._wake.wait(remaining)
+            return True
+
+    def shutdown(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
+        """Flush, stop the thread and shut the exporters down, all within ``timeout`` seconds.
+
+        Spans that end afterwards are dropped and counted. ``True`` when
+        everything queued was handled in time. Calling it again does nothing.
+        """
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._lock:
+            if self._shut_down:
+                return True
+            self._shut_down = True
+        flushed = self.force_flush(max(deadline - time.monotonic(), 0.0))
+        with self._lock:
+            self._stopping = True
+            self._wake.notify_all()
+            worker = self._worker
+        if worker is not None:
+            worker.join(max(deadline - time.monotonic(), 0.0))
+        for exporter in self.exporters:
+            try:
+                exporter.shutdown(max(deadline - time.monotonic(), 0.0))
+            except Exception:  # noqa: BLE001 - one exporter's failure must not stop the others
+                _LOG.exception("shutting span exporter %r down failed", exporter)
+        if self._metrics is not None:
+            self._metrics.sync(self.counts())
+        return flushed
+
+    def counts(self) -> ProcessorCounts:
+        """The counters, read together."""
+        with self._lock:
+            return ProcessorCounts(
+                # A count's pickled form holds its next value: read without counting.
+                started=cast("int", self._starts.__reduce__()[1][0]),
+                ended=self._ended,
+                dropped_queue_full=self._dropped_full,
+                dropped_after_shutdown=self._dropped_late,
+                exported=self._exported,
+                failed=self._failed,
+                queued=len(self._queue),
+            )
+
+
+class SpanBatch(Sequence["FlextSpan"]):
+    """The spans of one export, turned into frozen entities when an exporter first reads them.
+
+    An exporter that only counts them (or discards them) costs nothing per
+    span; the others pay the conversion once, shared between them.
+    """
+
+    __slots__ = ("_entities", "_spans")
+
+    def __init__(self, spans: list[Span]) -> None:
+        self._spans = spans
+        self._entities: list[FlextSpan | None] = [None] * len(spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    @property
+    def remote_parents(self) -> frozenset[str]:
+        """The parent ids that came from another process (for OTLP's span flags)."""
+        return frozenset(span.parent_span_id for span in self._spans if span.remote_parent and span.parent_span_id)
+
+    @overload
+    def __getitem__(self, index: int) -> FlextSpan: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FlextSpan]: ...
+
+    def __getitem__(self, index: int | slice) -> FlextSpan | list[FlextSpan]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self._spans)))]
+        entity = self._entities[index]
+        if entity is None:
+            entity = self._entities[index] = self._spans[index].to_entity()
+        return entity
+
+
+class _ProcessorMetrics:
+    """The processor's counters as metrics, brought up to date by the background thread.
+
+    The hot path only touches plain integers; the metrics follow after each
+    export (and on flush and shutdown), so they lag by at most one batch.
+    """
+
+    def __init__(self, service: FlextMetricsService) -> None:
+        self._started = service.counter("flext_observability_spans_started_total", "Sampled spans started.").unwrap()
+        self._ended = service.counter("flext_observability_spans_ended_total", "Sampled spans ended.").unwrap()
+        self._dropped = service.counter(
+            "flext_observability_spans_dropped_total",
+            "Ended spans dropped before export, by reason (queue_full, after_shutdown).",
+            labels=("reason",),
+        ).unwrap()
+        self._exported = service.counter(
+            "flext_observability_spans_exported_total", "Spans every exporter accepted."
+        ).unwrap()
+        self._failed = service.counter(
+            "flext_observability_spans_failed_total", "Spans an exporter refused or that could not be converted."
+        ).unwrap()
+        self._queue = service.gauge("flext_observability_span_queue_size", "Ended spans waiting for export.").unwrap()
+        self._lock = threading.Lock()
+        self._seen = ProcessorCounts(
+            started=0, ended=0, dropped_queue_full=0, dropped_after_shutdown=0, exported=0, failed=0, queued=0
+        )
+
+    def reset(self) -> None:
+        with self._lock:
+            self._seen = ProcessorCounts(
+                started=0, ended=0, dropped_queue_full=0, dropped_after_shutdown=0, exported=0, failed=0, queued=0
+            )
+
+    def sync(self, now: ProcessorCounts) -> None:
+        with self._lock:
+            seen, self._seen = self._seen, now
+        for counter, delta in (
+            (self._started, now.started - seen.started),
+            (self._ended, now.ended - seen.ended),
+            (self._dropped.labels(reason="queue_full"), now.dropped_queue_full - seen.dropped_queue_full),
+            (self._dropped.labels(reason="after_shutdown"), now.dropped_after_shutdown - seen.dropped_after_shutdown),
+            (self._exported, now.exported - seen.exported),
+            (self._failed, now.failed - seen.failed),
+        ):
+            if delta > 0:
+                counter.inc(delta)
+        self._queue.set(now.queued)

@@ -1,0 +1,531 @@
+"""``FlextTracingService``: spans in context, W3C propagation, sampling and batched export.
+
+>>> from flext_observability.shell.exporters import InMemorySpanRepository
+>>> repository = InMemorySpanRepository()
+>>> tracing = FlextTracingService(service_name="orders-pipeline", exporters=[repository])
+>>> with tracing.start_span("nightly-load") as run:
+...     with tracing.start_span("extract", attributes={"rows": 1200}) as step:
+...         step.add_event("batch read")
+>>> tracing.force_flush(5)
+True
+>>> trace = repository.query_traces()[0]
+>>> trace.root.name, [span.name for span in trace.children(trace.root.span_id)]
+('nightly-load', ['extract'])
+>>> tracing.shutdown(5)
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import os
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
+
+from attrs import frozen
+from returns.result import Failure
+
+from flext_observability.core.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
+from flext_observability.core.otel_env import parse_otel_environment
+from flext_observability.core.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
+from flext_observability.core.trace_context import (
+    EMPTY_TRACE_STATE,
+    AlwaysOffSampler,
+    AlwaysOnSampler,
+    ParentBasedSampler,
+    Sampler,
+    SpanContext,
+    always_off,
+    always_on,
+    format_trace_context,
+    parent_based,
+    parse_trace_context,
+    trace_id_ratio,
+)
+from flext_observability.core.values import SpanKind, SpanStatusCode
+from flext_observability.shell.correlation import _CURRENT
+from flext_observability.shell.exporters import FlextOtlpHttpExporter, SpanExporter
+from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
+from flext_observability.shell.live_span import AnySpan, NonRecordingSpan, Span
+from flext_observability.shell.span_processor import (
+    DEFAULT_EXPORT_TIMEOUT,
+    DEFAULT_MAX_EXPORT_BATCH_SIZE,
+    DEFAULT_MAX_QUEUE_SIZE,
+    DEFAULT_SCHEDULE_DELAY,
+    BatchSpanProcessor,
+    ProcessorCounts,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+    from types import TracebackType
+
+    from flext_observability.shell.metrics import FlextMetricsService
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_BAGGAGE: Final[contextvars.ContextVar[Baggage]] = contextvars.ContextVar(
+    "flext_observability_baggage", default=EMPTY_BAGGAGE
+)
+_RECORDED_STATUS: Final = SpanStatusCode.ERROR
+
+
+@frozen(kw_only=True)
+class RemoteContext:
+    """What :meth:`FlextTracingService.extract` read from incoming headers."""
+
+    span_context: SpanContext | None
+    baggage: Baggage = EMPTY_BAGGAGE
+
+
+Parent = AnySpan | SpanContext | RemoteContext | None
+"""What a new span may be started below."""
+
+
+def current_span() -> AnySpan | None:
+    """The span the calling code runs in (recording or not), if it is one of ours."""
+    current = _CURRENT.get()
+    return current if isinstance(current, Span | NonRecordingSpan) else None
+
+
+def current_baggage() -> Baggage:
+    """The baggage of the current context (what :meth:`FlextTracingService.inject` sends)."""
+    return _BAGGAGE.get()
+
+
+@contextmanager
+def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Baggage]:
+    """Make ``baggage`` (plus ``values``) current for the block, for instance a pipeline run id."""
+    merged = baggage if baggage is not None else _BAGGAGE.get()
+    for name, value in values.items():
+        merged = merged.with_entry(name, value).value_or(merged)
+    token = _BAGGAGE.set(merged)
+    try:
+        yield merged
+    finally:
+        _BAGGAGE.reset(token)
+
+
+def _header(carrier: Mapping[Any, Any], name: str) -> object:
+    """A header's value from any mapping, whatever the case of its key (also WSGI's ``HTTP_*``)."""
+    for key in (name, name.title(), name.upper(), "HTTP_" + name.upper()):
+        try:
+            if key in carrier:
+                return carrier[key]
+        except Exception:  # noqa: BLE001 - an odd carrier is read as having no such header
+            return None
+    try:
+        for key, value in carrier.items():
+            if isinstance(key, str) and key.lower() == name:
+                return value
+    except Exception:  # noqa: BLE001 - same as above
+        return None
+    return None
+
+
+def _baggage_of(arguments: tuple[Any, ...]) -> Baggage | None:
+    """The baggage a remote parent brings, to make current while its span runs."""
+    parent = arguments[4]
+    return parent.baggage if isinstance(parent, RemoteContext) and parent.baggage else None
+
+
+class SpanScope:
+    """A span to start: use it as a context manager, or as a decorator of sync or async functions."""
+
+    __slots__ = ("_arguments", "_baggage_token", "_service", "_span", "_token")
+
+    def __init__(self, service: FlextTracingService, arguments: tuple[Any, ...]) -> None:
+        """Remember what to start; nothing starts until the scope is entered or the function called."""
+        self._service = service
+        self._arguments = arguments
+        self._span: AnySpan | None = None
+        self._token: contextvars.Token[Any] | None = None
+        self._baggage_token: contextvars.Token[Baggage] | None = None
+
+    def __enter__(self) -> AnySpan:
+        """Start the span and make it current (with the remote parent's baggage, if any)."""
+        baggage = _baggage_of(self._arguments)
+        if baggage is not None:
+            self._baggage_token = _BAGGAGE.set(baggage)
+        span = self._service._begin(*self._arguments)  # noqa: SLF001 - the scope is the service's own helper
+        self._span = span
+        self._token = _CURRENT.set(span)
+        return span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """End the span (recording an exception that escapes the block) and restore the context."""
+        span, token = self._span, self._token
+        self._span = self._token = None
+        if span is None or token is None:
+            return
+        if exc is not None:
+            _record_failure(span, exc)
+        span.end()
+        _CURRENT.reset(token)
+        if self._baggage_token is not None:
+            _BAGGAGE.reset(self._baggage_token)
+            self._baggage_token = None
+
+    def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
+        """Trace every call of ``function`` (a coroutine function gets an async wrapper)."""
+        begin = self._service._begin  # noqa: SLF001 - the scope is the service's own helper
+        arguments = self._arguments
+        if _baggage_of(arguments) is not None:
+            return self._decorate_with_scope(function)
+        if asyncio.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def traced_async(*args: P.args, **kwargs: P.kwargs) -> Any:  # noqa: ANN401 - the wrapped function's result
+                span = begin(*arguments)
+                token = _CURRENT.set(span)
+                try:
+                    return await cast("Callable[P, Awaitable[Any]]", function)(*args, **kwargs)
+                except BaseException as error:
+                    _record_failure(span, error)
+                    raise
+                finally:
+                    span.end()
+                    _CURRENT.reset(token)
+
+            return cast("Callable[P, R]", traced_async)
+
+        @functools.wraps(function)
+        def traced(*args: P.args, **kwargs: P.kwargs) -> R:
+            span = begin(*arguments)
+            token = _CURRENT.set(span)
+            try:
+                return function(*args, **kwargs)
+            except BaseException as error:
+                _record_failure(span, error)
+                raise
+            finally:
+                span.end()
+                _CURRENT.reset(token)
+
+        return traced
+
+    def _decorate_with_scope(self, function: Callable[P, R]) -> Callable[P, R]:
+        """The slower decorator that also makes a remote parent's baggage current."""
+        service, arguments = self._service, self._arguments
+        if asyncio.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def traced_async(*args: P.args, **kwargs: P.kwargs) -> Any:  # noqa: ANN401 - the wrapped function's result
+                with SpanScope(service, arguments):
+                    return await cast("Callable[P, Awaitable[Any]]", function)(*args, **kwargs)
+
+            return cast("Callable[P, R]", traced_async)
+
+        @functools.wraps(function)
+        def traced(*args: P.args, **kwargs: P.kwargs) -> R:
+            with SpanScope(service, arguments):
+                return function(*args, **kwargs)
+
+        return traced
+
+
+def _record_failure(span: AnySpan, error: BaseException) -> None:
+    """An exception escaped the span: record it, and mark the span as failed (not for cancellations)."""
+    if isinstance(error, GeneratorExit | asyncio.CancelledError):
+        return
+    span.record_exception(error)
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the original exception
+        text = ""
+    span.set_status(_RECORDED_STATUS, f"{type(error).__name__}: {text}" if text else type(error).__name__)
+
+
+def _sampler_named(name: str, ratio: float) -> Sampler:
+    roots: dict[str, Callable[[], Sampler]] = {
+        "always_on": always_on,
+        "always_off": always_off,
+        "traceidratio": lambda: trace_id_ratio(ratio),
+    }
+    if name.startswith("parentbased_"):
+        return parent_based(roots[name.removeprefix("parentbased_")]())
+    return roots[name]()
+
+
+class FlextTracingService:
+    """Starts spans, keeps the current one in context, propagates it, and exports the sampled ones."""
+
+    def __init__(  # noqa: PLR0913 - every part of tracing can be chosen; all have defaults
+        self,
+        *,
+        service_name: str = "unknown_service:python",
+        exporters: Iterable[SpanExporter] = (),
+        sampler: Sampler | None = None,
+        limits: SpanLimits = DEFAULT_LIMITS,
+        id_generator: IdGenerator | None = None,
+        metrics: FlextMetricsService | None = None,
+        max_queue_size: int = DEFAULT_MAX_QUEUE_SIZE,
+        max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
+        schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
+        export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
+    ) -> None:
+        """Set up tracing; raises ``ValueError`` for settings that make no sense.
+
+        The default sampler follows the parent's decision and samples every
+        trace that starts here (``parent_based(always_on())``).
+        """
+        if not service_name or clean_name(service_name, "") != service_name:
+            message = f"service_name must be non-empty text of at most 255 characters, not {service_name!r}"
+            raise ValueError(message)
+        self.service_name = service_name
+        self.sampler: Sampler = sampler if sampler is not None else parent_based(always_on())
+        self.limits = limits
+        ids = id_generator or RandomIdGenerator()
+        self._new_trace_id = ids.new_trace_id
+        self._new_span_id = ids.new_span_id
+        self.processor = BatchSpanProcessor(
+            list(exporters),
+            max_queue_size=max_queue_size,
+            max_export_batch_size=max_export_batch_size,
+            schedule_delay=schedule_delay,
+            export_timeout=export_timeout,
+            metrics=metrics,
+        )
+        self._on_start = self.processor.on_start
+        self._on_end = self.processor.on_end
+        self._parent_based_root: Sampler | None = (
+            self.sampler.root if isinstance(self.sampler, ParentBasedSampler) else None
+        )
+        self._always_on_root = isinstance(self._parent_based_root, AlwaysOnSampler)
+        self._always_off = isinstance(self.sampler, AlwaysOffSampler)
+        self._not_sampled = 0
+
+    @classmethod
+    def from_environment(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        exporters: Iterable[SpanExporter] = (),
+        metrics: FlextMetricsService | None = None,
+    ) -> FlextTracingService:
+        """A service configured by the standard ``OTEL_*`` variables (``os.environ`` by default).
+
+        With an OTLP endpoint set, a :class:`FlextOtlpHttpExporter` is added
+        to ``exporters``. Raises ``ValueError`` naming every bad variable.
+        """
+        read = parse_otel_environment(os.environ if environ is None else environ)
+        if isinstance(read, Failure):
+            message = f"the OpenTelemetry environment variables are not valid: {read.failure()}"
+            raise ValueError(message)  # noqa: TRY004 - a set-up error, like every other bad setting
+        settings = read.unwrap()
+        chosen = list(exporters)
+        if settings.traces_endpoint is not None and not settings.disabled:
+            chosen.append(
+                FlextOtlpHttpExporter(
+                    settings.traces_endpoint,
+                    headers=settings.headers,
+                    timeout=settings.timeout_seconds or 10.0,
+                    compression=settings.compression,
+                    resource={**settings.resource_attributes, "service.name": settings.service_name},
+                ),
+            )
+        return cls(
+            service_name=settings.service_name,
+            exporters=chosen,
+            sampler=always_off() if settings.disabled else _sampler_named(settings.sampler, settings.sampler_ratio),
+            metrics=metrics,
+            max_queue_size=settings.max_queue_size or DEFAULT_MAX_QUEUE_SIZE,
+            max_export_batch_size=min(
+                settings.max_export_batch_size or DEFAULT_MAX_EXPORT_BATCH_SIZE,
+                settings.max_queue_size or DEFAULT_MAX_QUEUE_SIZE,
+            ),
+            schedule_delay=settings.schedule_delay_seconds or DEFAULT_SCHEDULE_DELAY,
+            export_timeout=settings.export_timeout_seconds or DEFAULT_EXPORT_TIMEOUT,
+        )
+
+    # --- starting spans --------------------------------------------------------
+
+    def start_span(
+        self,
+        name: str,
+        *,
+        kind: SpanKind | str = SpanKind.INTERNAL,
+        attributes: Mapping[str, object] | None = None,
+        links: Iterable[SpanContext] | None = None,
+        parent: Parent = None,
+        start_time_ns: int | None = None,
+    ) -> SpanScope:
+        """A span named ``name``: ``with tracing.start_span(...) as span:`` or ``@tracing.start_span(...)``.
+
+        Without ``parent`` the current span (if any) is the parent. A
+        :class:`RemoteContext` from :meth:`extract` continues the caller's
+        trace and makes its baggage current for the span.
+        """
+        checked_kind = kind if isinstance(kind, SpanKind) else _kind(kind)
+        return SpanScope(self, (clean_name(name), checked_kind, attributes, links, parent, start_time_ns))
+
+    def _begin(
+        self,
+        name: str,
+        kind: SpanKind,
+        attributes: Mapping[str, object] | None,
+        links: Iterable[SpanContext] | None,
+        parent: Parent,
+        start_time_ns: int | None,
+    ) -> AnySpan:
+        """Start one span; never raises (odd arguments become defaults, dropped and counted).
+
+        ``name`` and ``kind`` were checked by :meth:`start_span`, once per
+        scope or decorated function, not once per span.
+        """
+        given: object = _CURRENT.get() if parent is None else parent
+        if isinstance(given, RemoteContext):
+            given = given.span_context
+        if given is not None and not isinstance(given, Span | NonRecordingSpan | SpanContext):
+            # Ids set by use_span_ids: a span of another library, taken as a sampled remote parent.
+            given = _foreign_parent(given)
+        if given is None:
+            trace_id = self._new_trace_id()
+            random, trace_state, parent_span_id, remote = True, EMPTY_TRACE_STATE, None, False
+            sampled = self._sample_root(trace_id)
+        else:
+            trace_id, random, trace_state, parent_span_id = (
+                given.trace_id,
+                given.random,
+                given.trace_state,
+                given.span_id,
+            )
+            remote = isinstance(given, SpanContext) and given.remote
+            if self._parent_based_root is not None:
+                sampled = given.sampled
+            else:
+                sampled = self.sampler.should_sample(
+                    trace_id, given if isinstance(given, SpanContext) else given.context
+                )
+        span_id = self._new_span_id()
+        if not sampled:
+            self._not_sampled += 1
+            return NonRecordingSpan(trace_id, span_id, parent_span_id, random, trace_state)
+        start = start_time_ns if type(start_time_ns) is int else time.time_ns()
+        span = Span(
+            trace_id,
+            span_id,
+            parent_span_id,
+            name,
+            self.service_name,
+            kind,
+            start,
+            random,
+            trace_state,
+            remote,
+            self.limits,
+            self._on_end,
+        )
+        if attributes:
+            span.attributes, span.dropped_attributes = limit_attributes({}, attributes, self.limits)
+        if links:
+            try:
+                for link in links:
+                    span.add_link(link)
+            except Exception:  # noqa: BLE001 - an iterable that fails adds no more links
+                span.dropped_links += 1
+        self._on_start()
+        return span
+
+    def _sample_root(self, trace_id: str) -> bool:
+        if self._always_off:
+            return False
+        root = self._parent_based_root
+        if root is not None:
+            return True if self._always_on_root else root.should_sample(trace_id, None)
+        return self.sampler.should_sample(trace_id, None)
+
+    def current_span(self) -> AnySpan | None:
+        """The span the calling code runs in, if any."""
+        return current_span()
+
+    # --- propagation -----------------------------------------------------------
+
+    def inject(self, carrier: MutableMapping[str, str], span: AnySpan | None = None) -> None:
+        """Write ``traceparent``, ``tracestate`` and ``baggage`` for the current span (or ``span``).
+
+        Outside any span only the baggage is written. Never raises.
+        """
+        target = span if span is not None else current_span()
+        try:
+            if target is not None:
+                carrier.update(format_trace_context(target.context))
+            baggage = format_baggage(_BAGGAGE.get())
+            if baggage:
+                carrier["baggage"] = baggage
+        except Exception:  # noqa: BLE001, S110 - a carrier that refuses headers just does not get them
+            pass
+
+    def extract(self, carrier: Mapping[Any, Any]) -> RemoteContext:
+        """Read the caller's trace context and baggage from incoming headers (any case).
+
+        An invalid ``traceparent`` gives no span context (the next span
+        starts a new trace), and then ``tracestate`` is not read either, as
+        the W3C processing model requires.
+        """
+        traceparent = _header(carrier, "traceparent")
+        context = parse_trace_context(traceparent, _header(carrier, "tracestate")).value_or(None)
+        return RemoteContext(span_context=context, baggage=parse_baggage(_header(carrier, "baggage")))
+
+    def with_current_context(self, function: Callable[P, R]) -> Callable[P, R]:
+        """``function`` wrapped to run in a copy of the caller's context (current span included)."""
+        context = contextvars.copy_context()
+
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            return context.copy().run(function, *args, **kwargs)
+
+        return run
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def force_flush(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
+        """Export every ended span now; ``True`` when done within ``timeout`` seconds."""
+        return self.processor.force_flush(timeout)
+
+    def shutdown(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
+        """Flush and stop, within ``timeout`` seconds; spans ending later are dropped and counted."""
+        return self.processor.shutdown(timeout)
+
+    def counts(self) -> ProcessorCounts:
+        """The exact counters of the span processor."""
+        return self.processor.counts()
+
+    @property
+    def not_sampled(self) -> int:
+        """Spans started but not sampled (an approximate count, kept without a lock)."""
+        return self._not_sampled
+
+
+def _kind(value: object) -> SpanKind:
+    try:
+        return SpanKind(str(value).lower())
+    except ValueError:
+        return SpanKind.INTERNAL
+
+
+def _foreign_parent(ids: object) -> SpanContext | None:
+    trace_id = getattr(ids, "trace_id", None)
+    span_id = getattr(ids, "span_id", None)
+    if not isinstance(trace_id, str) or not isinstance(span_id, str):
+        return None
+    return SpanContext(trace_id=trace_id, span_id=span_id, sampled=True, random=False, remote=True)
+
+
+__all__ = [
+    "FlextTracingService",
+    "RemoteContext",
+    "SpanScope",
+    "current_baggage",
+    "current_span",
+    "use_baggage",
+]

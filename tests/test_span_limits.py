@@ -1,0 +1,54 @@
+"""Span limits: cleaning, truncating and redacting attribute values, and counting what is dropped."""
+
+from __future__ import annotations
+
+from flext_observability.core.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes, room_for
+
+
+def test_clean_attribute_keeps_types_and_truncates() -> None:
+    """Values of attribute types are kept (arrays as tuples, strings inside truncated); others refused."""
+    limits = SpanLimits(max_attribute_length=3)
+    assert clean_attribute("n", 12345, limits) == 12345
+    assert clean_attribute("s", "abcdef", limits) == "abc"
+    assert clean_attribute("a", ["abcdef", "x"], limits) == ("abc", "x")
+    assert clean_attribute("a", [1, 2, 3, 4, 5], limits) == (1, 2, 3)
+    assert clean_attribute("bad", object(), limits) is None
+    assert clean_attribute("", 1, limits) is None
+    assert clean_attribute("k" * 300, 1, limits) is None
+
+
+def test_clean_attribute_redacts() -> None:
+    """Sensitive keys lose their values; secrets inside text and arrays are hidden."""
+    assert clean_attribute("client_secret", "x") == "REDACTED"
+    assert clean_attribute("url", "https://u:p@h/x") == "https://REDACTED:REDACTED@h/x"
+    assert clean_attribute("urls", ["https://u:p@h/x", "plain"]) == ("https://REDACTED:REDACTED@h/x", "plain")
+
+
+def test_limit_attributes_counts_drops() -> None:
+    """Beyond the cap new keys are dropped; updating a present key is free; unreadable input counts one."""
+    limits = SpanLimits(max_attributes=2)
+    accepted, dropped = limit_attributes({"a": 1}, {"a": 2, "b": 3, "c": 4, 5: 6}, limits)
+    assert (accepted, dropped) == ({"a": 2, "b": 3}, 2)
+
+    class Broken(dict[str, int]):
+        def items(self) -> object:  # type: ignore[override]
+            raise RuntimeError
+
+    assert limit_attributes({}, Broken(x=1), limits) == ({}, 1)
+
+
+def test_names_and_room() -> None:
+    """Names fall back when empty and are shortened; room_for compares with the limit."""
+    assert clean_name(None) == "unnamed"
+    assert clean_name("", "fallback") == "fallback"
+    assert room_for(1, 2)
+    assert not room_for(2, 2)
+
+
+def test_limits_refuse_nonsense() -> None:
+    """A negative, boolean or huge limit is a set-up error."""
+    import pytest  # noqa: PLC0415 - only this test needs it
+
+    for bad in ({"max_events": -1}, {"max_links": True}, {"max_attribute_length": 10**6}):
+        with pytest.raises(ValueError, match="must be an int"):
+            SpanLimits(**bad)
