@@ -315,3 +315,14 @@ def test_summary_table_lists_every_series() -> None:
     assert "tap=pg" in table
     assert "count 1, sum 0.3" in table
     assert "p50" in table
+
+
+def test_label_values_are_redacted() -> None:
+    """A label named like a secret, or a URL with credentials, never reaches the exposition."""
+    service = FlextMetricsService()
+    calls = service.counter("calls_total", "Calls.", labels=("endpoint", "token")).unwrap()
+    calls.labels(endpoint="https://etl:pw@api.example/v1", token="abc").inc()
+    text = service.export_prometheus().unwrap()
+    assert 'calls_total{endpoint="https://REDACTED:REDACTED@api.example/v1",token="REDACTED"} 1.0' in text
+    assert "pw@" not in text
+    assert "abc" not in text

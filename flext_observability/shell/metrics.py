@@ -44,6 +44,7 @@ from flext_observability.core.instruments import (
     name_clash,
 )
 from flext_observability.core.metric import FlextMetric, validate_metric
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.sketch import sketch_quantile
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.prometheus import FlextMetricsCollector
@@ -83,16 +84,19 @@ class FlextMetricsService:
         *,
         max_series: int = DEFAULT_MAX_SERIES,
         max_instruments: int = DEFAULT_MAX_INSTRUMENTS,
+        redaction: RedactionPolicy = DEFAULT_POLICY,
     ) -> None:
-        """Set the default series cap per instrument and the cap on instruments.
+        """Set the default series cap per instrument, the cap on instruments, and the redaction policy.
 
-        Raises ``ValueError`` for caps below 1 (a set-up mistake).
+        New label values are redacted with ``redaction``, the policy logs
+        use. Raises ``ValueError`` for caps below 1 (a set-up mistake).
         """
         if max_series < 1 or max_instruments < 1:
             message = "max_series and max_instruments must be at least 1"
             raise ValueError(message)
         self._max_series = max_series
         self._max_instruments = max_instruments
+        self._redaction = redaction
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {}
         self._warned_overflow: set[str] = set()
@@ -119,7 +123,9 @@ class FlextMetricsService:
         return cast("Counter", family.root)
 
     def _new_family(self, spec: InstrumentSpec) -> Family:
-        return Family(spec, on_reject=self._count_rejection, on_overflow=self._count_overflow)
+        return Family(
+            spec, on_reject=self._count_rejection, on_overflow=self._count_overflow, redaction=self._redaction
+        )
 
     def _count_rejection(self, metric: str, reason: FlextErrorCode) -> None:
         self._rejected.labels(metric=metric, reason=reason.value).inc()

@@ -34,6 +34,7 @@ from flext_observability.core.errors import FlextErrorCode, FlextFieldError, Fle
 from flext_observability.core.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
 from flext_observability.core.instruments import OVERFLOW_LABEL, InstrumentSpec
 from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.live_sketch import LiveSketch
 
@@ -100,6 +101,7 @@ class Family:
         "on_overflow",
         "on_reject",
         "overflow",
+        "redaction",
         "root",
         "spec",
     )
@@ -110,9 +112,16 @@ class Family:
         *,
         on_reject: Callable[[str, FlextErrorCode], None],
         on_overflow: Callable[[str, bool], None],
+        redaction: RedactionPolicy = DEFAULT_POLICY,
     ) -> None:
-        """Make the family and its root handle (the object users hold)."""
+        """Make the family and its root handle (the object users hold).
+
+        New label values pass through ``redaction`` (as log values do): a
+        label named like a secret, or a URL with credentials in a value,
+        never reaches the exposition.
+        """
         self.spec = spec
+        self.redaction = redaction
         self.lock = threading.Lock()
         self.children: dict[Any, Series] = {}
         self.overflow: Series | None = None
@@ -188,7 +197,8 @@ class Family:
             text = int.__repr__(value) if isinstance(value, int) and not isinstance(value, bool) else value
             label = check_text(problems, f"labels[{name!r}]", text, max_length=MAX_LABEL_VALUE_LENGTH, allow_empty=True)
             if label is not None:
-                checked.append(label)
+                policy = self.redaction
+                checked.append(policy.replacement if is_sensitive_key(policy, name) else redact_text(policy, label))
         if problems:
             return "; ".join(str(problem) for problem in problems)
         return tuple(checked)
