@@ -196,7 +196,7 @@ def retry_after_seconds(header: str | None, now: float | None = None) -> float |
     if not header:
         return None
     text = header.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit alone accepts "²", which float() refuses
         return float(text)
     try:
         moment = email.utils.parsedate_to_datetime(text).timestamp()
@@ -242,28 +242,21 @@ class FlextOtlpHttpExporter:
         self.max_retries = max_retries
         self.resource = dict(resource or {})
         self.backoff = backoff
-        self._shut_down = False
+        self._stopped = threading.Event()
 
     def __repr__(self) -> str:
         return f"FlextOtlpHttpExporter({self.endpoint!r})"
 
     def export(self, spans: Sequence[FlextSpan], timeout: float) -> Result[int, FlextExportError]:
         """POST the spans; the number the collector accepted, or why not."""
-        if self._shut_down:
+        if self._stopped.is_set():
             return Failure(FlextExportError(target=self.endpoint, message="the exporter was shut down"))
         if not spans:
             return Success(0)
         try:
-            # The processor's batches know which parents were remote; other sequences do not say.
-            remote = getattr(spans, "remote_parents", None)
-            payload = encode_spans(spans, resource=self.resource, remote_parents=remote)
-            body = json.dumps(payload, ensure_ascii=True).encode("ascii")
+            body, headers = self._request(spans)
         except Exception as error:  # noqa: BLE001 - an encoding bug fails the batch, not the thread
             return Failure(FlextExportError(target=self.endpoint, message=f"encoding failed: {error!r}"))
-        headers = {"Content-Type": "application/json", **self.headers}
-        if self.compression == "gzip":
-            body = gzip.compress(body)
-            headers["Content-Encoding"] = "gzip"
         deadline = time.monotonic() + min(timeout, self.timeout)
         failure = FlextExportError(target=self.endpoint, message="timed out before the first attempt")
         for attempt in range(self.max_retries + 1):
@@ -272,15 +265,36 @@ class FlextOtlpHttpExporter:
                 break
             status, reason, wait = self._attempt(body, headers, remaining)
             if status is not None and 200 <= status < 300:
-                return Success(len(spans) - _rejected_spans(reason))
+                return Success(_accepted(len(spans), reason))
             failure = FlextExportError(target=self.endpoint, message=reason[:_MAX_REASON], status=status)
             if status is not None and status not in RETRYABLE_STATUSES:
                 return Failure(failure)
-            pause = max(wait or 0.0, self.backoff * (2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
-            if attempt == self.max_retries or deadline - time.monotonic() <= min(pause, _MAX_RETRY_AFTER):
+            if attempt == self.max_retries or not self._wait_before_retry(attempt, wait, deadline):
                 break
-            time.sleep(min(pause, _MAX_RETRY_AFTER))
         return Failure(failure)
+
+    def _request(self, spans: Sequence[FlextSpan]) -> tuple[bytes, dict[str, str]]:
+        """The body (gzipped unless told otherwise) and headers of one export."""
+        # The processor's batches know which parents were remote; other sequences do not say.
+        remote = getattr(spans, "remote_parents", None)
+        payload = encode_spans(spans, resource=self.resource, remote_parents=remote)
+        body = json.dumps(payload, ensure_ascii=True).encode("ascii")
+        headers = {"Content-Type": "application/json", **self.headers}
+        if self.compression == "gzip":
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        return body, headers
+
+    def _wait_before_retry(self, attempt: int, retry_after: float | None, deadline: float) -> bool:
+        """Wait out the backoff (at least Retry-After); ``False`` when time is up or the exporter shuts down."""
+        pause = min(
+            max(retry_after or 0.0, self.backoff * (2**attempt) * random.uniform(0.5, 1.5)),  # noqa: S311 - jitter
+            _MAX_RETRY_AFTER,
+        )
+        if deadline - time.monotonic() <= pause:
+            return False
+        # A shutdown ends the wait, and the retries with it.
+        return not self._stopped.wait(pause)
 
     def _attempt(self, body: bytes, headers: dict[str, str], budget: float) -> tuple[int | None, str, float | None]:
         """One POST: ``(status, reason or body, Retry-After seconds)``; status ``None`` without an answer."""
@@ -302,9 +316,9 @@ class FlextOtlpHttpExporter:
         return outcome.value
 
     def shutdown(self, timeout: float) -> None:
-        """Refuse later exports."""
+        """Refuse later exports and stop retrying the current one."""
         del timeout
-        self._shut_down = True
+        self._stopped.set()
 
 
 def _rejected_spans(body: str) -> int:
@@ -315,3 +329,8 @@ def _rejected_spans(body: str) -> int:
     except Exception:  # noqa: BLE001 - an odd success body means nothing was rejected
         return 0
     return max(rejected, 0)
+
+
+def _accepted(count: int, body: str) -> int:
+    """The spans a collector accepted out of ``count``: never negative, never more."""
+    return min(max(count - _rejected_spans(body), 0), count)

@@ -9,8 +9,9 @@ exporter in turn; exports therefore never overlap.
 
 Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
 ``dropped_after_shutdown``, ``exported`` (every exporter took the span),
-``failed`` (some exporter did not, or the span could not be converted). Once
-the queue is empty, ``ended == exported + failed + dropped``.
+``failed`` (some exporter did not, or the span could not be converted) and
+``queued`` (waiting, or in the batch being exported). At every moment
+``ended == exported + failed + dropped + queued``.
 
 After ``os.fork()`` the child gets a fresh queue, lock, counters and thread;
 spans queued before the fork stay with the parent, which exports them once.
@@ -56,6 +57,7 @@ class ProcessorCounts:
     exported: int
     failed: int
     queued: int
+    """Spans waiting for export, or in the batch being exported."""
 
     @property
     def dropped(self) -> int:
@@ -112,7 +114,7 @@ class BatchSpanProcessor:
         self._stopping = False
         self._shut_down = False
         self._flush_wanted = 0
-        self._exporting = False
+        self._in_flight = 0
         self._starts = itertools.count()
         self._ended = self._dropped_full = self._dropped_late = 0
         self._exported = self._failed = 0
@@ -180,7 +182,7 @@ class BatchSpanProcessor:
                     continue
                 count = min(len(self._queue), self.max_export_batch_size)
                 batch = [self._queue.popleft() for _ in range(count)]
-                self._exporting = True
+                self._in_flight = count
             try:
                 exported, failed = self._export(batch)
             except Exception:  # noqa: BLE001 - the thread must survive any bug below it
@@ -190,7 +192,7 @@ class BatchSpanProcessor:
                 self._exported += exported
                 self._failed += failed
                 self._handled_total += len(batch)
-                self._exporting = False
+                self._in_flight = 0
                 self._wake.notify_all()
             if self._metrics is not None:
                 self._metrics.sync(self.counts())
@@ -269,7 +271,8 @@ class BatchSpanProcessor:
                 dropped_after_shutdown=self._dropped_late,
                 exported=self._exported,
                 failed=self._failed,
-                queued=len(self._queue),
+                # Spans being exported count as queued until their export ends.
+                queued=len(self._queue) + self._in_flight,
             )
 
 
