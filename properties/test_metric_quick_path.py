@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.result import Success
 
-from flext_observability.core.metric import BASE_UNITS, _checked_metric, _quick_metric
+from flext_observability.core.metric import BASE_UNITS, _checked_metric, quick_metric
 from flext_observability.testing import strategies
 
 _ODD = st.one_of(
@@ -28,7 +28,7 @@ def test_quick_path_never_disagrees(fields: dict[str, Any], data: st.DataObject)
     """Whenever the hot path builds a metric, the full check builds an equal one."""
     for name in data.draw(st.sets(st.sampled_from(sorted(fields)), max_size=3), label="swapped"):
         fields[name] = data.draw(_ODD, label=name)
-    quick = _quick_metric(*_args(fields))
+    quick = quick_metric(*_args(fields))
     if quick is not None:
         full = _checked_metric(*_args(fields))
         assert full == Success(quick)
@@ -39,4 +39,4 @@ def test_quick_path_never_disagrees(fields: dict[str, Any], data: st.DataObject)
 def test_quick_path_takes_ordinary_metrics(fields: dict[str, Any]) -> None:
     """Ordinary metrics (ASCII labels, no unit or a base unit) take the hot path."""
     if fields["unit"] in {"", *BASE_UNITS} and all(value.isascii() for value in fields["labels"].values()):
-        assert _quick_metric(*_args(fields)) is not None
+        assert quick_metric(*_args(fields)) is not None

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from returns.result import Result, Success
+
 from flext_observability.core.alert import FlextAlert, build_alert
 from flext_observability.core.health import FlextHealthCheck, ObservedValue, build_health_check
 from flext_observability.core.log_entry import FlextLogEntry, build_log_entry
-from flext_observability.core.metric import FlextMetric, build_metric
+from flext_observability.core.metric import FlextMetric, build_metric, quick_metric
 from flext_observability.core.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus, build_span
 from flext_observability.core.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import (
@@ -39,8 +41,6 @@ from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-
-    from returns.result import Result
 
     from flext_observability.core.attributes import AttributeValue
     from flext_observability.core.errors import FlextValidationError
@@ -89,14 +89,12 @@ class FlextObservabilityMasterFactory:
         timestamp: float | None = None,
     ) -> Result[FlextMetric, FlextValidationError]:
         """A metric measured now (or at ``timestamp``)."""
-        return build_metric(
-            name=name,
-            value=value,
-            kind=kind,
-            unit=unit,
-            labels=labels,
-            timestamp=self._now() if timestamp is None else timestamp,
-        )
+        when = self._now() if timestamp is None else timestamp
+        # The common case in one call; anything unusual gets the full check and its explanations.
+        metric = quick_metric(name, value, kind, unit, labels, when)
+        if metric is not None:
+            return Success(metric)
+        return build_metric(name=name, value=value, kind=kind, unit=unit, labels=labels, timestamp=when)
 
     def create_span(  # noqa: PLR0913 - mirrors the span's fields
         self,
