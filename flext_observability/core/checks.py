@@ -203,21 +203,28 @@ def check_choice(problems: Problems, field: str, value: object, choices: type[E]
     return None
 
 
-def _as_number(value: object) -> float | None:
-    """``value`` as a float if it is an int or float (not a bool), else ``None``."""
+def as_number(value: object) -> float | None:
+    """``value`` as a float if it is an int or float (not a bool), else ``None``.
+
+    An int too large for a float becomes an infinity of its sign.
+
+    >>> as_number(3), as_number(True), as_number(-(10**400))
+    (3.0, None, -inf)
+    """
     if isinstance(value, float):
         return float.__float__(value)
     if isinstance(value, int) and not isinstance(value, bool):
+        number = int.__int__(value)
         try:
-            return float(int.__int__(value))
+            return float(number)
         except OverflowError:
-            return math.inf
+            return math.inf if number > 0 else -math.inf
     return None
 
 
 def check_finite(problems: Problems, field: str, value: object) -> float | None:
     """Check a real number: an int or float, finite (no NaN, no infinity)."""
-    number = _as_number(value)
+    number = as_number(value)
     if number is None:
         add(problems, FlextErrorCode.WRONG_TYPE, field, f"expected a number, got {describe(value)}")
         return None

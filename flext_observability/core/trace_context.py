@@ -23,14 +23,13 @@ Draft of 28 March 2024.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING, Final, Protocol
 
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, add, check_hex_id, describe, read_sequence
+from flext_observability.core.checks import Problems, add, as_number, check_hex_id, describe, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.span import MAX_TRACE_STATE_LENGTH, SPAN_ID_LENGTH, TRACE_ID_LENGTH
 
@@ -698,18 +697,6 @@ def sample_always_off(trace_id: str) -> bool:  # noqa: ARG001 - one signature fo
     return False
 
 
-def _ratio(value: object) -> float | None:
-    """``value`` as a float when it is an int or a float (not a bool)."""
-    if isinstance(value, float):
-        return float.__float__(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return float(int.__int__(value))
-        except OverflowError:
-            return math.inf if int.__int__(value) > 0 else -math.inf
-    return None
-
-
 def sample_by_ratio(trace_id: str, ratio: float) -> bool:
     """Sample a share ``ratio`` of all traces, deciding from the trace id alone.
 
@@ -740,7 +727,7 @@ def sample_by_ratio(trace_id: str, ratio: float) -> bool:
     >>> [sample_by_ratio("4bf92f3577b34da6a3ce929d0e0e4736", ratio) for ratio in (0.0, 0.1, 0.9, 1.0)]
     [False, False, True, True]
     """
-    number = _ratio(ratio)
+    number = as_number(ratio)
     if number is None or not _is_id(trace_id, TRACE_ID_LENGTH):
         return False
     low = int(str.__str__(trace_id)[-RANDOM_BITS // 4 :], 16)
@@ -856,7 +843,7 @@ def trace_id_ratio(ratio: float) -> TraceIdRatioSampler:
     ...
     ValueError: ratio must be a number from 0 to 1, got nan
     """
-    number = _ratio(ratio)
+    number = as_number(ratio)
     if number is None or not 0.0 <= number <= 1.0:
         shown = describe(ratio) if number is None else repr(number)
         message = f"ratio must be a number from 0 to 1, got {shown}"

@@ -165,6 +165,28 @@ class FlextMetricsService:
             self._families[wanted.name] = family
         return Success(family.root) if isinstance(family.root, kind) else Failure(_kind_mismatch(wanted))
 
+    def _define(  # noqa: PLR0913, PLR0917 - one instrument definition, taken apart
+        self,
+        kind: MetricKind,
+        handle: type[S],
+        name: str,
+        help_text: str,
+        unit: str,
+        labels: Iterable[str],
+        max_series: int | None,
+        **parameters: Iterable[float] | None,
+    ) -> Result[S, FlextValidationError]:
+        spec = define_instrument(
+            kind=kind,
+            name=name,
+            help_text=help_text,
+            unit=unit,
+            label_names=_as_tuple(labels),
+            max_series=self._max_series if max_series is None else max_series,
+            **{key: None if value is None else _as_tuple(value) for key, value in parameters.items()},
+        )
+        return self._instrument(spec, handle)
+
     def counter(
         self,
         name: str,
@@ -175,15 +197,7 @@ class FlextMetricsService:
         max_series: int | None = None,
     ) -> Result[Counter, FlextValidationError]:
         """A counter; asking again with the same definition gives the same one."""
-        spec = define_instrument(
-            kind=MetricKind.COUNTER,
-            name=name,
-            help_text=help,
-            unit=unit,
-            label_names=tuple(labels),
-            max_series=self._max_series if max_series is None else max_series,
-        )
-        return self._instrument(spec, Counter)
+        return self._define(MetricKind.COUNTER, Counter, name, help, unit, labels, max_series)
 
     def gauge(
         self,
@@ -195,15 +209,7 @@ class FlextMetricsService:
         max_series: int | None = None,
     ) -> Result[Gauge, FlextValidationError]:
         """A gauge; asking again with the same definition gives the same one."""
-        spec = define_instrument(
-            kind=MetricKind.GAUGE,
-            name=name,
-            help_text=help,
-            unit=unit,
-            label_names=tuple(labels),
-            max_series=self._max_series if max_series is None else max_series,
-        )
-        return self._instrument(spec, Gauge)
+        return self._define(MetricKind.GAUGE, Gauge, name, help, unit, labels, max_series)
 
     def histogram(
         self,
@@ -216,16 +222,7 @@ class FlextMetricsService:
         max_series: int | None = None,
     ) -> Result[Histogram, FlextValidationError]:
         """A histogram with ``buckets`` as upper bounds (default: prometheus_client's)."""
-        spec = define_instrument(
-            kind=MetricKind.HISTOGRAM,
-            name=name,
-            help_text=help,
-            unit=unit,
-            label_names=tuple(labels),
-            buckets=None if buckets is None else tuple(buckets),
-            max_series=self._max_series if max_series is None else max_series,
-        )
-        return self._instrument(spec, Histogram)
+        return self._define(MetricKind.HISTOGRAM, Histogram, name, help, unit, labels, max_series, buckets=buckets)
 
     def summary(
         self,
@@ -238,16 +235,7 @@ class FlextMetricsService:
         max_series: int | None = None,
     ) -> Result[Summary, FlextValidationError]:
         """A summary reporting ``quantiles`` (default 0.5, 0.9, 0.99) of a 1%-accurate sketch."""
-        spec = define_instrument(
-            kind=MetricKind.SUMMARY,
-            name=name,
-            help_text=help,
-            unit=unit,
-            label_names=tuple(labels),
-            quantiles=None if quantiles is None else tuple(quantiles),
-            max_series=self._max_series if max_series is None else max_series,
-        )
-        return self._instrument(spec, Summary)
+        return self._define(MetricKind.SUMMARY, Summary, name, help, unit, labels, max_series, quantiles=quantiles)
 
     # --- entities ----------------------------------------------------------
 
@@ -369,6 +357,16 @@ def _kind_mismatch(spec: InstrumentSpec) -> FlextValidationError:
     problems: Problems = []
     add(problems, FlextErrorCode.CONFLICTING_DEFINITION, "kind", f"{spec.name!r} is a {spec.kind.value}")
     return FlextValidationError(entity="instrument", errors=tuple(problems))
+
+
+def _as_tuple(values: object) -> object:
+    """Any iterable as a tuple for the core (which reads lists and tuples); anything else as it is."""
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        return values
+    try:
+        return tuple(values)
+    except Exception:  # noqa: BLE001 - an iterable that fails is reported by the core as the wrong type
+        return values
 
 
 def _too_many_instruments(limit: int) -> FlextValidationError:
