@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from returns.result import Result, Success
 
-from flext_observability.core.trace_context import always_off, always_on
+from flext_observability.core.sampling import always_off, always_on
 from flext_observability.shell.tracing import FlextTracingService
 
 if TYPE_CHECKING:

@@ -13,21 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
+from flext_observability.core.sampling import always_off, always_on, parent_based, sample_by_ratio, trace_id_ratio
 from flext_observability.core.trace_context import (
     MAX_TRACE_STATE_MEMBERS,
     SpanContext,
     TraceState,
-    always_off,
-    always_on,
     format_trace_context,
     format_traceparent,
     format_tracestate,
-    parent_based,
     parse_trace_context,
     parse_traceparent,
     parse_tracestate,
-    sample_by_ratio,
-    trace_id_ratio,
 )
 from flext_observability.testing import strategies
 from flext_observability.testing.strategies import anything, texts

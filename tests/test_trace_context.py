@@ -12,34 +12,36 @@ import pytest
 from returns.result import Failure, Success
 
 from flext_observability.core.errors import FlextErrorCode
-from flext_observability.core.trace_context import (
-    EMPTY_TRACE_STATE,
-    MAX_TRACE_STATE_MEMBERS,
-    MAX_TRACEPARENT_LENGTH,
-    MAX_TRACESTATE_HEADER_LENGTH,
+from flext_observability.core.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
     ParentBasedSampler,
-    SpanContext,
     TraceIdRatioSampler,
-    TraceState,
     always_off,
     always_on,
-    build_span_context,
-    child_of,
-    format_trace_context,
-    format_traceparent,
-    format_tracestate,
     parent_based,
-    parse_trace_context,
-    parse_traceparent,
-    parse_tracestate,
-    read_header_values,
     sample_always_off,
     sample_always_on,
     sample_by_ratio,
     sample_parent_based,
     trace_id_ratio,
+)
+from flext_observability.core.trace_context import (
+    EMPTY_TRACE_STATE,
+    MAX_TRACE_STATE_MEMBERS,
+    MAX_TRACEPARENT_LENGTH,
+    MAX_TRACESTATE_HEADER_LENGTH,
+    SpanContext,
+    TraceState,
+    build_span_context,
+    child_of,
+    format_trace_context,
+    format_traceparent,
+    format_tracestate,
+    parse_trace_context,
+    parse_traceparent,
+    parse_tracestate,
+    read_header_values,
 )
 from flext_observability.testing.strategies import HOSTILE_MAKERS
 

@@ -11,9 +11,10 @@ import pytest
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.core.sampling import always_off, parent_based, trace_id_ratio
 from flext_observability.core.span import FlextSpan, validate_span
 from flext_observability.core.span_limits import SpanLimits
-from flext_observability.core.trace_context import always_off, parent_based, parse_traceparent, trace_id_ratio
+from flext_observability.core.trace_context import parse_traceparent
 from flext_observability.core.values import SpanKind, SpanStatusCode
 from flext_observability.shell.correlation import use_span_ids
 from flext_observability.shell.exporters import ConsoleSpanExporter, InMemorySpanRepository, TraceQuery

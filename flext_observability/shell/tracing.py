@@ -30,20 +30,22 @@ from returns.result import Failure
 
 from flext_observability.core.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
 from flext_observability.core.otel_env import parse_otel_environment
-from flext_observability.core.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
-from flext_observability.core.trace_context import (
-    EMPTY_TRACE_STATE,
+from flext_observability.core.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
     ParentBasedSampler,
     Sampler,
-    SpanContext,
     always_off,
     always_on,
-    format_trace_context,
     parent_based,
-    parse_trace_context,
     trace_id_ratio,
+)
+from flext_observability.core.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
+from flext_observability.core.trace_context import (
+    EMPTY_TRACE_STATE,
+    SpanContext,
+    format_trace_context,
+    parse_trace_context,
 )
 from flext_observability.core.values import SpanKind, SpanStatusCode
 from flext_observability.shell.correlation import _CURRENT
