@@ -8,8 +8,8 @@ import os
 import structlog
 from harness import Comparison, compare
 
-from flext_observability.shell.correlation import use_span_ids
-from flext_observability.shell.logconfig import configure_logging, get_logger, reset_logging
+from flext_observability.shell.context import use_span_ids
+from flext_observability.shell.logs.setup import configure_logging, get_logger, reset_logging
 
 
 def run() -> list[Comparison]:

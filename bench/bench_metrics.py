@@ -11,7 +11,7 @@ import prometheus_client
 from harness import Comparison, compare
 from prometheus_client import CollectorRegistry, generate_latest
 
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 if TYPE_CHECKING:
     from collections.abc import Callable

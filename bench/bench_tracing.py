@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from returns.result import Result, Success
 
-from flext_observability.core.sampling import always_off, always_on
-from flext_observability.shell.tracing import FlextTracingService
+from flext_observability.core.tracing.sampling import always_off, always_on
+from flext_observability.shell.tracing.service import FlextTracingService
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
 
     from flext_observability.core.errors import FlextExportError
-    from flext_observability.core.span import FlextSpan
+    from flext_observability.core.tracing.span import FlextSpan
 
 QUEUED = 2_000
 

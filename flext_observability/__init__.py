@@ -54,7 +54,7 @@ from flext_observability.core import (
     validate_span,
     validate_trace,
 )
-from flext_observability.core.trace_context import (
+from flext_observability.core.tracing.traceparent import (
     format_traceparent,
     format_tracestate,
     parse_traceparent,
@@ -63,9 +63,9 @@ from flext_observability.core.trace_context import (
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
-from flext_observability.shell.logconfig import FlextLogger, configure_logging, get_logger, reset_logging
-from flext_observability.shell.logging_service import FlextLoggingService
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.logs.service import FlextLoggingService
+from flext_observability.shell.logs.setup import FlextLogger, configure_logging, get_logger, reset_logging
+from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.shell.simple import (
     flext_create_alert,
     flext_create_health_check,
@@ -74,7 +74,7 @@ from flext_observability.shell.simple import (
     flext_create_span,
     flext_create_trace,
 )
-from flext_observability.shell.tracing import FlextTracingService
+from flext_observability.shell.tracing.service import FlextTracingService
 
 __version__ = "0.1.0"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from flext_observability.shell.cli import main
+from flext_observability.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

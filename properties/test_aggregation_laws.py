@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.result import Result, Success
 
-from flext_observability.core.aggregation import (
+from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
     GaugeState,
@@ -26,7 +26,7 @@ from flext_observability.core.aggregation import (
     new_histogram,
     observe,
 )
-from flext_observability.core.sketch import (
+from flext_observability.core.metrics.sketch import (
     SketchState,
     new_sketch,
     sketch_add,

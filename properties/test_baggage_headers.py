@@ -8,7 +8,7 @@ from typing import Final
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from flext_observability.core.baggage import (
+from flext_observability.core.tracing.baggage import (
     EMPTY_BAGGAGE,
     MAX_BAGGAGE_BYTES,
     MAX_BAGGAGE_MEMBERS,

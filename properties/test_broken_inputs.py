@@ -13,7 +13,7 @@ from returns.result import Failure, Success
 
 from flext_observability import FlextValidationError, build_metric
 from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH, MAX_LABELS, MAX_NAME_LENGTH, MAX_TIMESTAMP
-from flext_observability.core.metric import NON_BASE_UNITS
+from flext_observability.core.metrics.metric import NON_BASE_UNITS
 from flext_observability.testing import strategies
 from flext_observability.testing.strategies import ALL_BROKEN, BrokenCase
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flext_observability.core.escaping import escape_text, parse_logfmt, render_logfmt, unescape_text
+from flext_observability.core.logs.escaping import escape_text, parse_logfmt, render_logfmt, unescape_text
 from flext_observability.testing.strategies import anything
 
 # Every character at all, lone surrogates included, with the troublesome ones

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flext_observability.core.aggregation import fold
-from flext_observability.core.sketch import new_sketch
-from flext_observability.shell.live_sketch import LiveSketch
+from flext_observability.core.metrics.aggregation import fold
+from flext_observability.core.metrics.sketch import new_sketch
+from flext_observability.shell.metrics.sketch import LiveSketch
 
 # Wide magnitudes on both signs, with zeros, so that small sketches fold their lowest bins.
 VALUES = st.lists(

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flext_observability.core.escaping import parse_logfmt
-from flext_observability.core.log_event import json_safe
+from flext_observability.core.logs.escaping import parse_logfmt
+from flext_observability.core.logs.event import json_safe
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_mapping
-from flext_observability.shell.log_pipeline import LogPipeline
+from flext_observability.shell.logs.pipeline import LogPipeline
 from flext_observability.testing.strategies import texts
 
 STANDARD = ("timestamp", "level", "logger", "service")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.result import Success
 
-from flext_observability.core.metric import BASE_UNITS, _checked_metric, quick_metric
+from flext_observability.core.metrics.metric import BASE_UNITS, _checked_metric, quick_metric
 from flext_observability.testing import strategies
 
 _ODD = st.one_of(

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.aggregation import (
+from flext_observability.core.errors import FlextValidationError
+from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
     GaugeState,
@@ -17,9 +18,8 @@ from flext_observability.core.aggregation import (
     new_histogram,
     observe,
 )
-from flext_observability.core.errors import FlextValidationError
-from flext_observability.core.sketch import new_sketch
-from flext_observability.shell.metrics import REJECTED_SAMPLES, FlextMetricsService
+from flext_observability.core.metrics.sketch import new_sketch
+from flext_observability.shell.metrics.service import REJECTED_SAMPLES, FlextMetricsService
 
 LABEL_VALUES = st.sampled_from(["a", "b", "c", "d"])
 CAP = 3

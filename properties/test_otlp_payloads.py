@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from flext_observability import FlextSpan, FrozenMap
-from flext_observability.core.otlp import (
+from flext_observability.core.tracing.otlp import (
     FLAG_PARENT_REMOTE,
     FLAG_PARENT_REMOTE_KNOWN,
     TRACE_FLAG_SAMPLED,

@@ -13,8 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
-from flext_observability.core.sampling import always_off, always_on, parent_based, sample_by_ratio, trace_id_ratio
-from flext_observability.core.trace_context import (
+from flext_observability.core.tracing.sampling import (
+    always_off,
+    always_on,
+    parent_based,
+    sample_by_ratio,
+    trace_id_ratio,
+)
+from flext_observability.core.tracing.traceparent import (
     MAX_TRACE_STATE_MEMBERS,
     SpanContext,
     TraceState,

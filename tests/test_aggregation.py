@@ -9,7 +9,7 @@ import pytest
 from returns.result import Failure, Result, Success
 
 from flext_observability import FlextErrorCode, FlextValidationError, FrozenMap
-from flext_observability.core.aggregation import (
+from flext_observability.core.metrics.aggregation import (
     DEFAULT_BUCKETS,
     MAX_BUCKETS,
     CounterState,
@@ -24,7 +24,7 @@ from flext_observability.core.aggregation import (
     new_histogram,
     observe,
 )
-from flext_observability.core.sketch import (
+from flext_observability.core.metrics.sketch import (
     MIN_INDEXABLE,
     SketchState,
     new_sketch,

@@ -10,7 +10,9 @@ import urllib.parse
 import pytest
 from returns.result import Failure
 
-from flext_observability.core.baggage import (
+from flext_observability.core.errors import FlextErrorCode
+from flext_observability.core.frozen import FrozenMap
+from flext_observability.core.tracing.baggage import (
     EMPTY_BAGGAGE,
     MAX_BAGGAGE_BYTES,
     MAX_BAGGAGE_HEADER_LENGTH,
@@ -22,8 +24,6 @@ from flext_observability.core.baggage import (
     format_baggage,
     parse_baggage,
 )
-from flext_observability.core.errors import FlextErrorCode
-from flext_observability.core.frozen import FrozenMap
 from flext_observability.testing.strategies import HOSTILE_MAKERS
 
 # Every character the W3C test suite percent-encodes in one value.

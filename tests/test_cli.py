@@ -8,8 +8,8 @@ import sys
 import pytest
 from returns.pipeline import is_successful
 
-from flext_observability.shell.cli import main
-from flext_observability.shell.demo import bad_inputs, sample_run
+from flext_observability.cli.demo.entities import bad_inputs, sample_run
+from flext_observability.cli.main import main
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.testing import DeterministicIdGenerator, FakeClock
 

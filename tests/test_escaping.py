@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from flext_observability.core.escaping import escape_text, parse_logfmt, render_logfmt, unescape_text
+from flext_observability.core.logs.escaping import escape_text, parse_logfmt, render_logfmt, unescape_text
 
 LINE_BOUNDARIES = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 

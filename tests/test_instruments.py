@@ -9,8 +9,8 @@ from prometheus_client.utils import floatToGoString
 from returns.result import Failure, Success
 
 from flext_observability import FlextErrorCode
-from flext_observability.core.aggregation import CounterState, GaugeState, new_histogram, observe
-from flext_observability.core.exposition import (
+from flext_observability.core.metrics.aggregation import CounterState, GaugeState, new_histogram, observe
+from flext_observability.core.metrics.exposition import (
     FamilySnapshot,
     MetricsSnapshot,
     SeriesSnapshot,
@@ -18,8 +18,8 @@ from flext_observability.core.exposition import (
     format_float,
     merge_snapshots,
 )
-from flext_observability.core.instruments import InstrumentSpec, define_instrument, instrument_conflict
-from flext_observability.core.sketch import new_sketch, sketch_add
+from flext_observability.core.metrics.instruments import InstrumentSpec, define_instrument, instrument_conflict
+from flext_observability.core.metrics.sketch import new_sketch, sketch_add
 
 
 def _spec(kind: str = "counter", name: str = "rows_total", **options: object) -> InstrumentSpec:
@@ -163,7 +163,7 @@ def test_expose_writes_every_kind() -> None:
 
 def test_name_clashes_across_kinds() -> None:
     """Instruments whose exposed names overlap (``_created``, ``_count``...) clash; same-named ones do not."""
-    from flext_observability.core.instruments import name_clash, occupied_names  # noqa: PLC0415
+    from flext_observability.core.metrics.instruments import name_clash, occupied_names  # noqa: PLC0415
 
     jobs = _spec(name="jobs_total")
     assert occupied_names(_spec("histogram", "wait_seconds", unit="seconds")) == {

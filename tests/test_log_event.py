@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from enum import IntEnum
 
-from flext_observability.core.log_event import MAX_DEPTH, json_safe
+from flext_observability.core.logs.event import MAX_DEPTH, json_safe
 
 
 class Size(IntEnum):

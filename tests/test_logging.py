@@ -10,13 +10,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from flext_observability.core.escaping import parse_logfmt, unescape_text
+from flext_observability.core.logs.escaping import parse_logfmt, unescape_text
 from flext_observability.core.redaction import redaction_policy
-from flext_observability.shell.correlation import SpanIds, use_span_ids
+from flext_observability.shell.context import SpanIds, use_span_ids
 from flext_observability.shell.log_context import bind_context, bound_context, clear_context, unbind_context
-from flext_observability.shell.log_pipeline import FAILURES
-from flext_observability.shell.logconfig import FlextLogger, configure_logging, current_setup, get_logger, reset_logging
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.logs.pipeline import FAILURES
+from flext_observability.shell.logs.setup import (
+    FlextLogger,
+    configure_logging,
+    current_setup,
+    get_logger,
+    reset_logging,
+)
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"

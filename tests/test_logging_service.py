@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import pytest
 
 from flext_observability import FlextErrorCode, build_log_entry
-from flext_observability.shell.correlation import use_span_ids
+from flext_observability.shell.context import use_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.log_context import ContextExecutor, clear_context, current_context, with_current_context
-from flext_observability.shell.logconfig import configure_logging, reset_logging
-from flext_observability.shell.logging_service import FlextLoggingService
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.logs.service import FlextLoggingService
+from flext_observability.shell.logs.setup import configure_logging, reset_logging
+from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.testing import FakeClock
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from returns.result import Success
 
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 THREADS = 16
 PER_THREAD = 100_000

@@ -34,8 +34,8 @@ from returns.result import Failure, Success
 from servers import PrometheusFactory, ScrapeJob, free_port, port_is_free
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.shell.metrics import FlextMetricsService
-from flext_observability.shell.metrics_http import MetricsServer, make_metrics_app, serve_metrics
+from flext_observability.shell.metrics.http import MetricsServer, make_metrics_app, serve_metrics
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric

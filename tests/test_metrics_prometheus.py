@@ -27,10 +27,10 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from returns.result import Failure, Success
 from servers import PrometheusServer, ScrapeJob, http_request
 
-from flext_observability.core.aggregation import HistogramState, histogram_quantile
-from flext_observability.core.sketch import SketchState, sketch_quantile
-from flext_observability.shell.metrics import REJECTED_SAMPLES, SERIES_OVERFLOW, FlextMetricsService
-from flext_observability.shell.metrics_http import MetricsServer, make_metrics_app
+from flext_observability.core.metrics.aggregation import HistogramState, histogram_quantile
+from flext_observability.core.metrics.sketch import SketchState, sketch_quantile
+from flext_observability.shell.metrics.http import MetricsServer, make_metrics_app
+from flext_observability.shell.metrics.service import REJECTED_SAMPLES, SERIES_OVERFLOW, FlextMetricsService
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric

@@ -26,10 +26,10 @@ from returns.result import Failure, Result, Success
 from servers import Pushgateway, free_port
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 if TYPE_CHECKING:
-    from flext_observability.shell.push import PushMethod
+    from flext_observability.shell.metrics.push import PushMethod
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from returns.result import Failure, Success
 
 from flext_observability import FlextErrorCode, build_metric
-from flext_observability.core.aggregation import CounterState, GaugeState, HistogramState, SketchState
-from flext_observability.core.exposition import FamilySnapshot
-from flext_observability.shell.metrics import REJECTED_SAMPLES, SERIES_OVERFLOW, FlextMetricsService
-from flext_observability.shell.series import OK
+from flext_observability.cli.table import render_metrics_summary
+from flext_observability.core.metrics.aggregation import CounterState, GaugeState, HistogramState, SketchState
+from flext_observability.core.metrics.exposition import FamilySnapshot
+from flext_observability.shell.metrics.series import OK
+from flext_observability.shell.metrics.service import REJECTED_SAMPLES, SERIES_OVERFLOW, FlextMetricsService
 
 
 def _family(service: FlextMetricsService, name: str) -> FamilySnapshot:
@@ -310,7 +311,7 @@ def test_summary_table_lists_every_series() -> None:
     service.counter("rows_total", "Rows.", labels=("tap",)).unwrap().labels(tap="pg").inc(5)
     service.histogram("load_seconds", "Load.", unit="seconds").unwrap().observe(0.3)
     service.summary("size_bytes", "Size.", unit="bytes").unwrap().observe(100)
-    table = service.get_metrics_summary()
+    table = render_metrics_summary(service.get_metrics_summary())
     assert "rows_total" in table
     assert "tap=pg" in table
     assert "count 1, sum 0.3" in table

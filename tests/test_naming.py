@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError
-from flext_observability.core.naming import lint_family, suggest_snake_case, unit_candidates
+from flext_observability.core.metrics.naming import lint_family, suggest_snake_case, unit_candidates
 from flext_observability.core.values import MetricKind
 
 COUNTER, GAUGE, HISTOGRAM, SUMMARY = MetricKind.COUNTER, MetricKind.GAUGE, MetricKind.HISTOGRAM, MetricKind.SUMMARY

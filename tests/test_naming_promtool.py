@@ -28,7 +28,7 @@ from prometheus_client import CollectorRegistry, Gauge, Histogram, Summary, gene
 from prometheus_client import Counter as ClientCounter
 
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError
-from flext_observability.core.naming import lint_family, unit_candidates
+from flext_observability.core.metrics.naming import lint_family, unit_candidates
 from flext_observability.core.values import MetricKind
 
 if TYPE_CHECKING:

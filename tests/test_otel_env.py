@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flext_observability import FlextErrorCode
-from flext_observability.core.otel_env import DEFAULT_SERVICE_NAME, parse_otel_environment
+from flext_observability.core.settings import DEFAULT_SERVICE_NAME, parse_otel_environment
 
 
 def test_defaults_without_variables() -> None:

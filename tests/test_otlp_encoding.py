@@ -22,7 +22,8 @@ from otlp_receiver import OtlpPayloadError, attributes_of, decode_export_request
 from flext_observability import FlextSpan, FrozenMap, SpanKind, SpanStatusCode, build_span
 from flext_observability.core.attributes import AttributeValue
 from flext_observability.core.limits import MAX_INT64, MAX_TIME_NS, MIN_INT64
-from flext_observability.core.otlp import (
+from flext_observability.core.records import JsonDict
+from flext_observability.core.tracing.otlp import (
     FLAG_PARENT_REMOTE,
     FLAG_PARENT_REMOTE_KNOWN,
     TRACE_FLAG_SAMPLED,
@@ -31,7 +32,6 @@ from flext_observability.core.otlp import (
     span_flags,
     status_code,
 )
-from flext_observability.core.records import JsonDict
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 OTHER_TRACE = "0af7651916cd43dd8448eb211c80319c"

@@ -16,7 +16,7 @@ import pytest
 from otlp_receiver import MODES, OtlpPayloadError, OtlpReceiver, ReceiverMode, down_endpoint
 
 from flext_observability import build_span
-from flext_observability.core.otlp import encode_spans
+from flext_observability.core.tracing.otlp import encode_spans
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from flext_observability.core.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes, room_for
+from flext_observability.core.tracing.span_limits import (
+    SpanLimits,
+    clean_attribute,
+    clean_name,
+    limit_attributes,
+    room_for,
+)
 
 
 def test_clean_attribute_keeps_types_and_truncates() -> None:

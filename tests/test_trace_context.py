@@ -12,7 +12,7 @@ import pytest
 from returns.result import Failure, Success
 
 from flext_observability.core.errors import FlextErrorCode
-from flext_observability.core.sampling import (
+from flext_observability.core.tracing.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
     ParentBasedSampler,
@@ -26,7 +26,7 @@ from flext_observability.core.sampling import (
     sample_parent_based,
     trace_id_ratio,
 )
-from flext_observability.core.trace_context import (
+from flext_observability.core.tracing.traceparent import (
     EMPTY_TRACE_STATE,
     MAX_TRACE_STATE_MEMBERS,
     MAX_TRACEPARENT_LENGTH,

@@ -11,17 +11,17 @@ import pytest
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.core.sampling import always_off, parent_based, trace_id_ratio
-from flext_observability.core.span import FlextSpan, validate_span
-from flext_observability.core.span_limits import SpanLimits
-from flext_observability.core.trace_context import parse_traceparent
+from flext_observability.core.tracing.sampling import always_off, parent_based, trace_id_ratio
+from flext_observability.core.tracing.span import FlextSpan, validate_span
+from flext_observability.core.tracing.span_limits import SpanLimits
+from flext_observability.core.tracing.traceparent import parse_traceparent
 from flext_observability.core.values import SpanKind, SpanStatusCode
-from flext_observability.shell.correlation import use_span_ids
-from flext_observability.shell.exporters import ConsoleSpanExporter, InMemorySpanRepository, TraceQuery
-from flext_observability.shell.live_span import NonRecordingSpan, Span
-from flext_observability.shell.logconfig import configure_logging, get_logger, reset_logging
-from flext_observability.shell.metrics import FlextMetricsService
-from flext_observability.shell.tracing import FlextTracingService, current_baggage, current_span, use_baggage
+from flext_observability.shell.context import use_span_ids
+from flext_observability.shell.logs.setup import configure_logging, get_logger, reset_logging
+from flext_observability.shell.metrics.service import FlextMetricsService
+from flext_observability.shell.tracing.exporters import ConsoleSpanExporter, InMemorySpanRepository, TraceQuery
+from flext_observability.shell.tracing.service import FlextTracingService, current_baggage, current_span, use_baggage
+from flext_observability.shell.tracing.span import NonRecordingSpan, Span
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from flext_observability.shell.exporters import InMemorySpanRepository
 from flext_observability.shell.log_context import ContextExecutor
-from flext_observability.shell.tracing import FlextTracingService, current_span
+from flext_observability.shell.tracing.exporters import InMemorySpanRepository
+from flext_observability.shell.tracing.service import FlextTracingService, current_span
 
 THREADS = 100
 TASKS = 1000

@@ -11,8 +11,8 @@ import pytest
 from returns.result import Result, Success
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.core.span import FlextSpan
-from flext_observability.shell.tracing import FlextTracingService
+from flext_observability.core.tracing.span import FlextSpan
+from flext_observability.shell.tracing.service import FlextTracingService
 
 
 class FileExporter:

@@ -24,9 +24,9 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import pytest
 from otlp_receiver import OtlpReceiver, attributes_of, decode_export_request
 
-from flext_observability.shell.exporters import FlextOtlpHttpExporter
-from flext_observability.shell.live_span import Span
-from flext_observability.shell.tracing import FlextTracingService, use_baggage
+from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter
+from flext_observability.shell.tracing.service import FlextTracingService, use_baggage
+from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -58,8 +58,8 @@ import json
 import signal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from flext_observability.core.trace_context import format_tracestate
-from flext_observability.shell.tracing import FlextTracingService, current_baggage
+from flext_observability.core.tracing.traceparent import format_tracestate
+from flext_observability.shell.tracing.service import FlextTracingService, current_baggage
 
 TRACING = FlextTracingService.from_environment()
 

@@ -31,12 +31,12 @@ from returns.result import Failure, Success
 
 from flext_observability import build_span
 from flext_observability.core.attributes import AttributeValue
-from flext_observability.core.span import FlextSpan
-from flext_observability.core.trace_context import parse_trace_context
-from flext_observability.shell.exporters import FlextOtlpHttpExporter
-from flext_observability.shell.live_span import Span
-from flext_observability.shell.span_processor import ProcessorCounts
-from flext_observability.shell.tracing import FlextTracingService, current_baggage
+from flext_observability.core.tracing.span import FlextSpan
+from flext_observability.core.tracing.traceparent import parse_trace_context
+from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter
+from flext_observability.shell.tracing.processor import ProcessorCounts
+from flext_observability.shell.tracing.service import FlextTracingService, current_baggage
+from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest

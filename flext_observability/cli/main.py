@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from returns.result import Failure
 
-from flext_observability.shell.demo import bad_inputs, render_outcomes, sample_run
-from flext_observability.shell.demo_logs import demo_logging, emit_logs
-from flext_observability.shell.demo_metrics import pipeline_metrics
-from flext_observability.shell.demo_tracing import render_span_tree, traced_run
+from flext_observability.cli.demo.entities import bad_inputs, render_outcomes, sample_run
+from flext_observability.cli.demo.logs import demo_logging, emit_logs
+from flext_observability.cli.demo.metrics import pipeline_metrics
+from flext_observability.cli.demo.tracing import render_span_tree, traced_run
+from flext_observability.cli.table import render_metrics_summary
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def run_demo(*, serve: bool = False, port: int = 0, wait: Callable[[], object] |
         print(render_span_tree(trace))
         print()
     print("Metrics of the run")
-    print(service.get_metrics_summary())
+    print(render_metrics_summary(service.get_metrics_summary()))
     print()
     print(render_outcomes("Bad inputs and what validation says", bad_inputs(factory)))
     if not serve:

@@ -32,3 +32,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, max_w
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def render_metrics_summary(rows: Sequence[Sequence[str]]) -> str:
+    """The metrics service's summary rows as a table (metric, kind, labels, value)."""
+    return render_table(("metric", "kind", "labels", "value"), rows, max_width=70)

@@ -7,7 +7,7 @@ checked in CI keeps it that way.
 
 from __future__ import annotations
 
-from flext_observability.core.alert import (
+from flext_observability.core.alerts.alert import (
     FlextAlert,
     alert_fingerprint,
     alert_from_dict,
@@ -16,20 +16,20 @@ from flext_observability.core.alert import (
 )
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.frozen import FrozenMap
-from flext_observability.core.health import (
+from flext_observability.core.health.check import (
     FlextHealthCheck,
     build_health_check,
     health_check_from_dict,
     validate_health_check,
 )
-from flext_observability.core.log_entry import (
+from flext_observability.core.logs.entry import (
     FlextLogEntry,
     build_log_entry,
     log_entry_from_dict,
     validate_log_entry,
 )
-from flext_observability.core.metric import FlextMetric, build_metric, metric_from_dict, validate_metric
-from flext_observability.core.span import (
+from flext_observability.core.metrics.metric import FlextMetric, build_metric, metric_from_dict, validate_metric
+from flext_observability.core.tracing.span import (
     FlextSpan,
     SpanEvent,
     SpanLink,
@@ -38,7 +38,7 @@ from flext_observability.core.span import (
     span_from_dict,
     validate_span,
 )
-from flext_observability.core.trace import FlextTrace, assemble_trace, trace_from_dict, validate_trace
+from flext_observability.core.tracing.trace import FlextTrace, assemble_trace, trace_from_dict, validate_trace
 from flext_observability.core.values import (
     AlertSeverity,
     AlertStatus,

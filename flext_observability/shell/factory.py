@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 from returns.result import Result, Success
 
-from flext_observability.core.alert import FlextAlert, build_alert
-from flext_observability.core.health import FlextHealthCheck, ObservedValue, build_health_check
-from flext_observability.core.log_entry import FlextLogEntry, build_log_entry
-from flext_observability.core.metric import FlextMetric, build_metric, quick_metric
-from flext_observability.core.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus, build_span
-from flext_observability.core.trace import FlextTrace, assemble_trace
+from flext_observability.core.alerts.alert import FlextAlert, build_alert
+from flext_observability.core.health.check import FlextHealthCheck, ObservedValue, build_health_check
+from flext_observability.core.logs.entry import FlextLogEntry, build_log_entry
+from flext_observability.core.metrics.metric import FlextMetric, build_metric, quick_metric
+from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus, build_span
+from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import (
     AlertSeverity,
     AlertStatus,

@@ -19,7 +19,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
-from flext_observability.core.log_event import json_safe
+from flext_observability.core.logs.event import json_safe
 from flext_observability.core.redaction import is_sensitive_key, redact_text, redact_value
 
 if TYPE_CHECKING:

@@ -23,10 +23,10 @@ from attrs import frozen
 from hypothesis import strategies as st
 from returns.result import Result
 
-from flext_observability.core.alert import RESERVED_ALERT_LABELS, FlextAlert, build_alert
+from flext_observability.core.alerts.alert import RESERVED_ALERT_LABELS, FlextAlert, build_alert
 from flext_observability.core.checks import LABEL_NAME, METRIC_NAME
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
-from flext_observability.core.health import FlextHealthCheck, build_health_check
+from flext_observability.core.health.check import FlextHealthCheck, build_health_check
 from flext_observability.core.limits import (
     MAX_INT64,
     MAX_LABEL_VALUE_LENGTH,
@@ -36,10 +36,10 @@ from flext_observability.core.limits import (
     MAX_TIMESTAMP,
     MIN_INT64,
 )
-from flext_observability.core.log_entry import RESERVED_CONTEXT_KEYS, FlextLogEntry, build_log_entry
-from flext_observability.core.metric import NON_BASE_UNITS, RESERVED_METRIC_LABELS, FlextMetric, build_metric
-from flext_observability.core.span import FlextSpan, build_span
-from flext_observability.core.trace import FlextTrace, assemble_trace
+from flext_observability.core.logs.entry import RESERVED_CONTEXT_KEYS, FlextLogEntry, build_log_entry
+from flext_observability.core.metrics.metric import NON_BASE_UNITS, RESERVED_METRIC_LABELS, FlextMetric, build_metric
+from flext_observability.core.tracing.span import FlextSpan, build_span
+from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import (
     AlertSeverity,
     AlertStatus,

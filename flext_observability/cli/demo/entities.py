@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Final
 
 from returns.result import Failure, Success
 
-from flext_observability.core.alert import FlextAlert
-from flext_observability.core.health import FlextHealthCheck
-from flext_observability.core.log_entry import FlextLogEntry
-from flext_observability.core.metric import FlextMetric
-from flext_observability.core.span import FlextSpan
-from flext_observability.core.trace import FlextTrace, assemble_trace
-from flext_observability.shell.table import render_table
+from flext_observability.cli.table import render_table
+from flext_observability.core.alerts.alert import FlextAlert
+from flext_observability.core.health.check import FlextHealthCheck
+from flext_observability.core.logs.entry import FlextLogEntry
+from flext_observability.core.metrics.metric import FlextMetric
+from flext_observability.core.tracing.span import FlextSpan
+from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 
 if TYPE_CHECKING:
     from returns.result import Result

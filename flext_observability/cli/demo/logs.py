@@ -6,16 +6,16 @@ import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from flext_observability.core.log_entry import FlextLogEntry
-from flext_observability.shell.logconfig import configure_logging, reset_logging
-from flext_observability.shell.logging_service import FlextLoggingService
+from flext_observability.core.logs.entry import FlextLogEntry
+from flext_observability.shell.logs.service import FlextLoggingService
+from flext_observability.shell.logs.setup import configure_logging, reset_logging
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import TextIO
 
-    from flext_observability.shell.demo import Outcome
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.cli.demo.entities import Outcome
+    from flext_observability.shell.metrics.service import FlextMetricsService
 
 PLANTED_SECRET = "s3cr3t-Pa55"  # noqa: S105 - planted on purpose, to be seen redacted
 """A password the demo logs on purpose, to show that it comes out redacted."""

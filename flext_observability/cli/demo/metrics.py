@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from returns.pipeline import is_successful
 
-from flext_observability.core.metric import FlextMetric
-from flext_observability.shell.metrics import FlextMetricsService
+from flext_observability.core.metrics.metric import FlextMetric
+from flext_observability.shell.metrics.service import FlextMetricsService
 
 if TYPE_CHECKING:
-    from flext_observability.shell.demo import Outcome
+    from flext_observability.cli.demo.entities import Outcome
     from flext_observability.shell.factory import FlextObservabilityMasterFactory
 
 FAILED_BATCHES = {"load": 1}

@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Final
 
-from flext_observability.shell.demo import STEPS
-from flext_observability.shell.exporters import InMemorySpanRepository
-from flext_observability.shell.table import render_table
-from flext_observability.shell.tracing import FlextTracingService
+from flext_observability.cli.demo.entities import STEPS
+from flext_observability.cli.table import render_table
+from flext_observability.shell.tracing.exporters import InMemorySpanRepository
+from flext_observability.shell.tracing.service import FlextTracingService
 
 if TYPE_CHECKING:
-    from flext_observability.core.span import FlextSpan
-    from flext_observability.core.trace import FlextTrace
-    from flext_observability.shell.logging_service import FlextLoggingService
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.core.tracing.span import FlextSpan
+    from flext_observability.core.tracing.trace import FlextTrace
+    from flext_observability.shell.logs.service import FlextLoggingService
+    from flext_observability.shell.metrics.service import FlextMetricsService
 
 SPEED_UP: Final = 100
 """The demo runs each step a hundred times faster than the sample's timings."""

@@ -34,7 +34,7 @@ from returns.result import Failure, Result, Success
 
 from flext_observability.core.checks import Problems, add, check_count, check_finite, describe, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
-from flext_observability.core.sketch import SketchState, sketch_add, sketch_merge
+from flext_observability.core.metrics.sketch import SketchState, sketch_add, sketch_merge
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -6,8 +6,8 @@ samples, named and labelled as the Prometheus text format and OpenMetrics
 expect; the shell hands those to prometheus_client, which renders them.
 Snapshots of several processes combine with :func:`merge_snapshots`.
 
->>> from flext_observability.core.aggregation import CounterState
->>> from flext_observability.core.instruments import define_instrument
+>>> from flext_observability.core.metrics.aggregation import CounterState
+>>> from flext_observability.core.metrics.instruments import define_instrument
 >>> spec = define_instrument(kind="counter", name="rows_total", help_text="Rows.", label_names=("tap",)).unwrap()
 >>> snapshot = MetricsSnapshot(families=(
 ...     FamilySnapshot(spec=spec, series=(SeriesSnapshot((("tap", "pg"),), CounterState(value=3.0)),)),
@@ -24,18 +24,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.aggregation import (
+from flext_observability.core.checks import Problems
+from flext_observability.core.errors import FlextValidationError
+from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
     GaugeState,
     HistogramState,
     merge,
 )
-from flext_observability.core.checks import Problems
-from flext_observability.core.errors import FlextValidationError
-from flext_observability.core.instruments import InstrumentSpec, instrument_conflict
+from flext_observability.core.metrics.instruments import InstrumentSpec, instrument_conflict
+from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.records import nest_errors
-from flext_observability.core.sketch import sketch_quantile
 from flext_observability.core.values import MetricKind
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[M
     """Combine the snapshots of two processes: same-named series are merged.
 
     Counters, histograms and summaries add up; gauges are summed (see
-    :func:`~flext_observability.core.aggregation.merge`). Families defined
+    :func:`~flext_observability.core.metrics.aggregation.merge`). Families defined
     differently in the two snapshots are a failure.
     """
     families = {family.spec.name: family for family in first.families}

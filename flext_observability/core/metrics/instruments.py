@@ -2,7 +2,7 @@
 
 A definition is checked against the metric rules of the entities, against the
 naming conventions ``promtool check metrics`` enforces (see
-:mod:`~flext_observability.core.naming`), and for its own parameters (bucket
+:mod:`~flext_observability.core.metrics.naming`), and for its own parameters (bucket
 bounds, quantiles, the series cap). A service asks for the same definition
 twice and gets the same instrument; it asks for a different one under the same
 name and gets a failure that says what differs.
@@ -22,7 +22,6 @@ from typing import Final
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.aggregation import DEFAULT_BUCKETS, HistogramState, new_histogram
 from flext_observability.core.checks import (
     Problems,
     add,
@@ -37,8 +36,9 @@ from flext_observability.core.checks import (
 )
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.limits import MAX_LABELS, MAX_TEXT_LENGTH
-from flext_observability.core.metric import RESERVED_METRIC_LABELS, check_unit, check_unit_suffix
-from flext_observability.core.naming import lint_family
+from flext_observability.core.metrics.aggregation import DEFAULT_BUCKETS, HistogramState, new_histogram
+from flext_observability.core.metrics.metric import RESERVED_METRIC_LABELS, check_unit, check_unit_suffix
+from flext_observability.core.metrics.naming import lint_family
 from flext_observability.core.values import MetricKind
 
 DEFAULT_MAX_SERIES: Final = 2000

@@ -5,7 +5,7 @@ ids are lowercase hex (not base64), enums are integers, and 64-bit integers
 (times, ``intValue``) are decimal strings. :func:`encode_spans` builds that
 shape from valid spans as plain dicts and lists, ready for ``json.dumps``.
 
->>> from flext_observability.core.span import build_span
+>>> from flext_observability.core.tracing.span import build_span
 >>> span = build_span(
 ...     trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
 ...     span_id="00f067aa0ba902b7",
@@ -35,7 +35,7 @@ from typing import Final
 from flext_observability.core.attributes import AttributeScalar, AttributeValue
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.records import JsonDict, JsonValue
-from flext_observability.core.span import FlextSpan, SpanEvent, SpanLink
+from flext_observability.core.tracing.span import FlextSpan, SpanEvent, SpanLink
 from flext_observability.core.values import SpanKind, SpanStatusCode
 
 DEFAULT_SCOPE_NAME: Final = "flext-observability"
@@ -90,7 +90,7 @@ def span_flags(span: FlextSpan, remote_parents: Collection[str] | None = None) -
     proto asks; guessing from the batch would be wrong, since a child usually
     ends, and is exported, before its local parent.
 
-    >>> from flext_observability.core.span import build_span
+    >>> from flext_observability.core.tracing.span import build_span
     >>> child = build_span(
     ...     trace_id="4bf92f3577b34da6a3ce929d0e0e4736", span_id="00f067aa0ba902b7",
     ...     parent_span_id="00f067aa0ba902b6", name="load", service="etl",

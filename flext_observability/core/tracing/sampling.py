@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Final, Protocol
 from attrs import frozen
 
 from flext_observability.core.checks import as_number, describe
-from flext_observability.core.span import TRACE_ID_LENGTH
-from flext_observability.core.trace_context import SpanContext, is_valid_id
+from flext_observability.core.tracing.span import TRACE_ID_LENGTH
+from flext_observability.core.tracing.traceparent import SpanContext, is_valid_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,7 +83,7 @@ def sample_parent_based(parent: SpanContext | None, root: Callable[[str], bool],
     services or by none. Anything but a :class:`SpanContext` counts as no
     parent. Whatever ``root`` raises is raised.
 
-    >>> from flext_observability.core.trace_context import parse_traceparent
+    >>> from flext_observability.core.tracing.traceparent import parse_traceparent
     >>> parent = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00").unwrap()
     >>> sample_parent_based(parent, sample_always_on, parent.trace_id)
     False
@@ -201,7 +201,7 @@ def parent_based(root: Sampler) -> ParentBasedSampler:
     >>> sampler = parent_based(trace_id_ratio(0.1))
     >>> sampler
     parent_based(trace_id_ratio(0.1))
-    >>> from flext_observability.core.trace_context import parse_traceparent
+    >>> from flext_observability.core.tracing.traceparent import parse_traceparent
     >>> parent = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap()
     >>> sampler.should_sample(parent.trace_id, parent), sampler.should_sample(parent.trace_id, None)
     (True, False)

@@ -5,7 +5,7 @@ service. :func:`assemble_trace` checks that the spans share one trace id, that
 exactly one of them has no parent within the set (the local root), and that
 every other span hangs below it (no cycles).
 
->>> from flext_observability.core.span import build_span
+>>> from flext_observability.core.tracing.span import build_span
 >>> def span(span_id, parent=None, start=0):
 ...     return build_span(
 ...         trace_id="4bf92f3577b34da6a3ce929d0e0e4736", span_id=span_id,
@@ -32,7 +32,7 @@ from flext_observability.core.checks import Problems, add, check_count, check_he
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.limits import MAX_SPANS_PER_TRACE
 from flext_observability.core.records import nest_errors, read_record, wrong_entity
-from flext_observability.core.span import TRACE_ID_LENGTH, FlextSpan, span_from_dict, validate_span
+from flext_observability.core.tracing.span import TRACE_ID_LENGTH, FlextSpan, span_from_dict, validate_span
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

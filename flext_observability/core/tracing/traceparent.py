@@ -4,7 +4,7 @@ A trace crosses services through two HTTP headers
 (https://www.w3.org/TR/trace-context-2/). ``traceparent`` names the trace,
 the caller's span and its flags; ``tracestate`` carries each tracing
 system's own entry. This module reads and writes both (sampling decisions
-are in :mod:`~flext_observability.core.sampling`). The shell makes the ids
+are in :mod:`~flext_observability.core.tracing.sampling`). The shell makes the ids
 and moves the headers; nothing here does I/O.
 
 >>> incoming = parse_trace_context(
@@ -30,7 +30,7 @@ from returns.result import Failure, Result, Success
 
 from flext_observability.core.checks import Problems, add, check_hex_id, describe, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
-from flext_observability.core.span import MAX_TRACE_STATE_LENGTH, SPAN_ID_LENGTH, TRACE_ID_LENGTH
+from flext_observability.core.tracing.span import MAX_TRACE_STATE_LENGTH, SPAN_ID_LENGTH, TRACE_ID_LENGTH
 
 TRACEPARENT_LENGTH: Final = 55
 """Characters in a version ``00`` ``traceparent``, and the known prefix of every later version."""

@@ -8,12 +8,12 @@ faster and easier to guard:
 2. stamp the UTC time, the level, the logger and the service name,
 3. add the ``trace_id`` and ``span_id`` of the current span,
 4. redact secrets with the core's :class:`~flext_observability.core.redaction.RedactionPolicy`,
-5. turn every value into plain JSON data (:func:`~flext_observability.core.log_event.json_safe`),
+5. turn every value into plain JSON data (:func:`~flext_observability.core.logs.event.json_safe`),
 6. render one line: JSON, logfmt or the console format.
 
 Every renderer writes exactly one line per event and keeps the original text
 recoverable: JSON escapes control characters itself; logfmt and the console
-format escape them with :func:`~flext_observability.core.escaping.escape_text`.
+format escape them with :func:`~flext_observability.core.logs.escaping.escape_text`.
 If anything fails, the event still goes out as one line with a placeholder,
 and the failure is counted; nothing is raised to the caller.
 """
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from structlog.dev import ConsoleRenderer
 
-from flext_observability.core.escaping import escape_text, render_logfmt
-from flext_observability.core.log_event import LEVEL_OF_METHOD, json_safe, placeholder
+from flext_observability.core.logs.escaping import escape_text, render_logfmt
+from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe, placeholder
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
-from flext_observability.shell.correlation import ContextCorrelation, CorrelationSource
+from flext_observability.shell.context import ContextCorrelation, CorrelationSource
 from flext_observability.shell.log_context import bound_items
 from flext_observability.shell.redactor import CachingRedactor
 

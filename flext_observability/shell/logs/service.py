@@ -1,7 +1,7 @@
 """``FlextLoggingService``: log entities, bind context, and keep the recent entries.
 
 >>> import io
->>> from flext_observability.shell.logconfig import configure_logging, reset_logging
+>>> from flext_observability.shell.logs.setup import configure_logging, reset_logging
 >>> _ = configure_logging(format="json", stream=io.StringIO(), service_name="orders")
 >>> logs = FlextLoggingService(capacity=2)
 >>> for table in ("a", "b", "c"):
@@ -20,9 +20,9 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Final
 
-from flext_observability.core.log_entry import FlextLogEntry, validate_log_entry
+from flext_observability.core.logs.entry import FlextLogEntry, validate_log_entry
 from flext_observability.core.values import LogLevel
-from flext_observability.shell.correlation import current_span_ids
+from flext_observability.shell.context import current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.log_context import (
     ContextExecutor,
@@ -32,7 +32,7 @@ from flext_observability.shell.log_context import (
     unbind_context,
     with_current_context,
 )
-from flext_observability.shell.logconfig import get_logger
+from flext_observability.shell.logs.setup import get_logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from returns.result import Result
 
     from flext_observability.core.errors import FlextValidationError
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.shell.metrics.service import FlextMetricsService
 
 DEFAULT_CAPACITY: Final = 1000
 """Entries kept in memory by default; older ones are dropped, and counted."""
@@ -58,7 +58,7 @@ class FlextLoggingService:
     """Writes log entries through the configured pipeline and keeps the last ``capacity`` of them.
 
     The pipeline itself is set up once per process by
-    :func:`~flext_observability.shell.logconfig.configure_logging`.
+    :func:`~flext_observability.shell.logs.setup.configure_logging`.
     """
 
     def __init__(

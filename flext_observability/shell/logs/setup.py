@@ -3,7 +3,7 @@
 :func:`configure_logging` sets both up so that the whole process writes one
 format: events logged through :func:`get_logger` and records of other
 libraries that use the standard :mod:`logging` module go through the same
-:class:`~flext_observability.shell.log_pipeline.LogPipeline` and the same
+:class:`~flext_observability.shell.logs.pipeline.LogPipeline` and the same
 stream (and the same lock, so lines never interleave). :func:`reset_logging`
 undoes it; tests call it between cases.
 
@@ -28,16 +28,16 @@ import structlog
 from structlog.stdlib import ExtraAdder, ProcessorFormatter, add_logger_name
 from structlog.typing import FilteringBoundLogger
 
-from flext_observability.core.log_event import LEVEL_OF_METHOD, json_safe
+from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
-from flext_observability.shell.log_pipeline import FAILURES, LogFormat, LogPipeline, format_of_stream
+from flext_observability.shell.logs.pipeline import FAILURES, LogFormat, LogPipeline, format_of_stream
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from flext_observability.shell.correlation import CorrelationSource
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.shell.context import CorrelationSource
+    from flext_observability.shell.metrics.service import FlextMetricsService
 
 FlextLogger = FilteringBoundLogger
 """The type of the loggers :func:`get_logger` returns (structlog's filtering bound logger)."""

@@ -1,7 +1,7 @@
 """The bridge to prometheus_client: a custom collector over a service's snapshots.
 
 At each scrape the collector takes a snapshot, lets the core describe its
-families (:func:`~flext_observability.core.exposition.expose`) and hands them
+families (:func:`~flext_observability.core.metrics.exposition.expose`) and hands them
 to prometheus_client as ``Metric`` objects, which it renders in the text
 format or OpenMetrics. No exposition text is written here.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
-from flext_observability.core.exposition import MetricsSnapshot, expose
+from flext_observability.core.metrics.exposition import MetricsSnapshot, expose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -22,21 +22,21 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
 
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.aggregation import (
+from flext_observability.core.checks import Problems, add, check_finite, check_text
+from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
+from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH
+from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
     GaugeState,
     HistogramState,
     SketchState,
 )
-from flext_observability.core.checks import Problems, add, check_finite, check_text
-from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
-from flext_observability.core.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
-from flext_observability.core.instruments import OVERFLOW_LABEL, InstrumentSpec
-from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH
+from flext_observability.core.metrics.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
+from flext_observability.core.metrics.instruments import OVERFLOW_LABEL, InstrumentSpec
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
 from flext_observability.core.values import MetricKind
-from flext_observability.shell.live_sketch import LiveSketch
+from flext_observability.shell.metrics.sketch import LiveSketch
 
 if TYPE_CHECKING:
     from collections.abc import Callable

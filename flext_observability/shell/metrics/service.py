@@ -20,36 +20,35 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.aggregation import (
+from flext_observability.core.checks import Problems, add
+from flext_observability.core.errors import FlextErrorCode, FlextExportError, FlextValidationError
+from flext_observability.core.metrics.aggregation import (
     CounterState,
     GaugeState,
     HistogramState,
     SketchState,
     histogram_quantile,
 )
-from flext_observability.core.checks import Problems, add
-from flext_observability.core.errors import FlextErrorCode, FlextExportError, FlextValidationError
-from flext_observability.core.exposition import FamilySnapshot, MetricsSnapshot
-from flext_observability.core.instruments import (
+from flext_observability.core.metrics.exposition import FamilySnapshot, MetricsSnapshot
+from flext_observability.core.metrics.instruments import (
     DEFAULT_MAX_SERIES,
     InstrumentSpec,
     define_instrument,
     instrument_conflict,
     name_clash,
 )
-from flext_observability.core.metric import FlextMetric, validate_metric
+from flext_observability.core.metrics.metric import FlextMetric, validate_metric
+from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
-from flext_observability.core.sketch import sketch_quantile
 from flext_observability.core.values import MetricKind
-from flext_observability.shell.prometheus import FlextMetricsCollector
-from flext_observability.shell.series import Counter, Family, Gauge, Histogram, Series, Summary
-from flext_observability.shell.table import render_table
+from flext_observability.shell.metrics.collector import FlextMetricsCollector
+from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -57,8 +56,8 @@ if TYPE_CHECKING:
 
     from prometheus_client.registry import Collector
 
-    from flext_observability.shell.metrics_http import MetricsServer
-    from flext_observability.shell.push import PushMethod
+    from flext_observability.shell.metrics.http import MetricsServer
+    from flext_observability.shell.metrics.push import PushMethod
 
 S = TypeVar("S", bound=Series)
 
@@ -70,6 +69,15 @@ DEFAULT_MAX_INSTRUMENTS: Final = 1000
 """Instruments one service may define (the self-metrics included)."""
 
 _RECORDED_HELP: Final = "Recorded from FlextMetric entities."
+
+
+class SummaryRow(NamedTuple):
+    """One series in readable text, for a summary table."""
+
+    metric: str
+    kind: str
+    labels: str
+    value: str
 
 
 class FlextMetricsService:
@@ -277,10 +285,13 @@ class FlextMetricsService:
             families = [self._families[name] for name in sorted(self._families)]
         return MetricsSnapshot(families=tuple(family.snapshot() for family in families))
 
-    def get_metrics_summary(self) -> str:
-        """A readable table of every series: its value, or count, sum and quantiles."""
-        rows = [
-            (
+    def get_metrics_summary(self) -> tuple[SummaryRow, ...]:
+        """One row of readable text per series: its value, or count, sum and quantiles.
+
+        The command line prints these rows as a table.
+        """
+        return tuple(
+            SummaryRow(
                 family.spec.exposed_name,
                 family.spec.kind.value,
                 _labels_text(series.labels),
@@ -288,8 +299,7 @@ class FlextMetricsService:
             )
             for family in self.snapshot().families
             for series in family.series
-        ]
-        return render_table(("metric", "kind", "labels", "value"), rows, max_width=70)
+        )
 
     def export_prometheus(self, *, openmetrics: bool = False) -> Result[str, FlextExportError]:
         """The exposition text of every instrument, rendered by prometheus_client."""
@@ -314,9 +324,9 @@ class FlextMetricsService:
     ) -> Result[MetricsServer, FlextExportError]:
         """Serve ``/metrics`` in a background thread.
 
-        See :func:`~flext_observability.shell.metrics_http.serve_metrics`.
+        See :func:`~flext_observability.shell.metrics.http.serve_metrics`.
         """
-        from flext_observability.shell.metrics_http import serve_metrics  # noqa: PLC0415 - HTTP is optional
+        from flext_observability.shell.metrics.http import serve_metrics  # noqa: PLC0415 - HTTP is optional
 
         return serve_metrics(self.registry, host=host, port=port, **options)  # type: ignore[arg-type]
 
@@ -332,9 +342,9 @@ class FlextMetricsService:
     ) -> Result[None, FlextExportError]:
         """Send every instrument to a Pushgateway (for batch jobs).
 
-        See :func:`~flext_observability.shell.push.push_to_gateway`.
+        See :func:`~flext_observability.shell.metrics.push.push_to_gateway`.
         """
-        from flext_observability.shell.push import push_to_gateway  # noqa: PLC0415 - only batch jobs push
+        from flext_observability.shell.metrics.push import push_to_gateway  # noqa: PLC0415 - only batch jobs push
 
         return push_to_gateway(
             self.registry,
@@ -348,7 +358,7 @@ class FlextMetricsService:
 
     def write_textfile(self, path: str | Path) -> Result[Path, FlextExportError]:
         """Write the exposition for node_exporter's textfile collector (atomic rename)."""
-        from flext_observability.shell.push import write_textfile  # noqa: PLC0415 - only batch jobs write files
+        from flext_observability.shell.metrics.push import write_textfile  # noqa: PLC0415 - only batch jobs write files
 
         return write_textfile(self.registry, path)
 

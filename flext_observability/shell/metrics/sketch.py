@@ -1,6 +1,6 @@
 """The live twin of the core's quantile sketch, for the summary hot path.
 
-The core's :class:`~flext_observability.core.sketch.SketchState` is frozen:
+The core's :class:`~flext_observability.core.metrics.sketch.SketchState` is frozen:
 adding to it copies its bins. A summary series instead keeps the same bins in
 plain dicts, changed in place under its family's lock, and freezes them into a
 ``SketchState`` for each snapshot. It uses the core's own bin mapping and
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from flext_observability.core.frozen import FrozenMap
-from flext_observability.core.sketch import (
+from flext_observability.core.metrics.sketch import (
     DEFAULT_MAX_BINS,
     DEFAULT_RELATIVE_ACCURACY,
     MIN_INDEXABLE,

@@ -31,8 +31,8 @@ from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.core.otlp import encode_spans
-from flext_observability.core.trace import FlextTrace, assemble_trace
+from flext_observability.core.tracing.otlp import encode_spans
+from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
 from flext_observability.shell.bounded_call import call_within
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from flext_observability.core.attributes import AttributeValue
-    from flext_observability.core.span import FlextSpan
+    from flext_observability.core.tracing.span import FlextSpan
 
 
 @runtime_checkable

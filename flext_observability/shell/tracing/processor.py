@@ -33,10 +33,10 @@ from attrs import frozen
 from returns.result import Success
 
 if TYPE_CHECKING:
-    from flext_observability.core.span import FlextSpan
-    from flext_observability.shell.exporters import SpanExporter
-    from flext_observability.shell.live_span import Span
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.core.tracing.span import FlextSpan
+    from flext_observability.shell.metrics.service import FlextMetricsService
+    from flext_observability.shell.tracing.exporters import SpanExporter
+    from flext_observability.shell.tracing.span import Span
 
 _LOG: Final = logging.getLogger("flext_observability.tracing")
 

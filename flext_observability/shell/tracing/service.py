@@ -1,6 +1,6 @@
 """``FlextTracingService``: spans in context, W3C propagation, sampling and batched export.
 
->>> from flext_observability.shell.exporters import InMemorySpanRepository
+>>> from flext_observability.shell.tracing.exporters import InMemorySpanRepository
 >>> repository = InMemorySpanRepository()
 >>> tracing = FlextTracingService(service_name="orders-pipeline", exporters=[repository])
 >>> with tracing.start_span("nightly-load") as run:
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 from attrs import frozen
 from returns.result import Failure
 
-from flext_observability.core.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
-from flext_observability.core.otel_env import parse_otel_environment
-from flext_observability.core.sampling import (
+from flext_observability.core.settings import parse_otel_environment
+from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
+from flext_observability.core.tracing.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
     ParentBasedSampler,
@@ -40,19 +40,18 @@ from flext_observability.core.sampling import (
     parent_based,
     trace_id_ratio,
 )
-from flext_observability.core.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
-from flext_observability.core.trace_context import (
+from flext_observability.core.tracing.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
+from flext_observability.core.tracing.traceparent import (
     EMPTY_TRACE_STATE,
     SpanContext,
     format_trace_context,
     parse_trace_context,
 )
 from flext_observability.core.values import SpanKind, SpanStatusCode
-from flext_observability.shell.correlation import _CURRENT
-from flext_observability.shell.exporters import FlextOtlpHttpExporter, SpanExporter
+from flext_observability.shell.context import _CURRENT
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
-from flext_observability.shell.live_span import AnySpan, NonRecordingSpan, Span
-from flext_observability.shell.span_processor import (
+from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, SpanExporter
+from flext_observability.shell.tracing.processor import (
     DEFAULT_EXPORT_TIMEOUT,
     DEFAULT_MAX_EXPORT_BATCH_SIZE,
     DEFAULT_MAX_QUEUE_SIZE,
@@ -60,12 +59,13 @@ from flext_observability.shell.span_processor import (
     BatchSpanProcessor,
     ProcessorCounts,
 )
+from flext_observability.shell.tracing.span import AnySpan, NonRecordingSpan, Span
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
     from types import TracebackType
 
-    from flext_observability.shell.metrics import FlextMetricsService
+    from flext_observability.shell.metrics.service import FlextMetricsService
 
 P = ParamSpec("P")
 R = TypeVar("R")

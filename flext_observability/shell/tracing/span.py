@@ -2,9 +2,9 @@
 
 A :class:`Span` is made by the tracing service when a sampled operation
 starts; it collects attributes, events, links and a status under the limits
-of :class:`~flext_observability.core.span_limits.SpanLimits`, then, when it
+of :class:`~flext_observability.core.tracing.span_limits.SpanLimits`, then, when it
 ends, goes to the span processor as it is. It is turned into a frozen
-:class:`~flext_observability.core.span.FlextSpan` later, in the processor's
+:class:`~flext_observability.core.tracing.span.FlextSpan` later, in the processor's
 thread, so that ending a span costs little.
 
 A :class:`NonRecordingSpan` stands for an operation that was not sampled: it
@@ -21,9 +21,9 @@ import traceback
 from typing import TYPE_CHECKING
 
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
-from flext_observability.core.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
-from flext_observability.core.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes
-from flext_observability.core.trace_context import SpanContext, TraceState, format_tracestate
+from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
+from flext_observability.core.tracing.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes
+from flext_observability.core.tracing.traceparent import SpanContext, TraceState, format_tracestate
 from flext_observability.core.values import SpanKind, SpanStatusCode
 
 if TYPE_CHECKING:

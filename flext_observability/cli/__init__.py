@@ -1,0 +1,1 @@
+"""The flext-observability command line: argument parsing, subcommands, tables, the demo."""

@@ -1,0 +1,1 @@
+"""The demo: a sample pipeline run, its metrics, logs and traces."""

@@ -1,0 +1,1 @@
+"""Alerts in the core: the alert entity, its validation and fingerprint."""

@@ -1,0 +1,1 @@
+"""Health in the core: the health-check entity and its validation."""

@@ -1,0 +1,1 @@
+"""Logs in the core: the log entry, plain JSON for events, one-line escaping and logfmt."""

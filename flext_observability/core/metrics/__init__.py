@@ -1,0 +1,1 @@
+"""Metrics in the core: the metric entity, aggregation, the quantile sketch, naming, instruments, exposition."""

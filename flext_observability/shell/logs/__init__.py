@@ -1,0 +1,1 @@
+"""Live logging: structlog set-up, the processor pipeline, the logging service."""

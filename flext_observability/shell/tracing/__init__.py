@@ -1,0 +1,1 @@
+"""Live tracing: the service, running spans, the batch span processor, exporters."""
