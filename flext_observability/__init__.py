@@ -54,12 +54,8 @@ from flext_observability.core import (
     validate_span,
     validate_trace,
 )
-from flext_observability.core.tracing.traceparent import (
-    format_traceparent,
-    format_tracestate,
-    parse_traceparent,
-    parse_tracestate,
-)
+from flext_observability.core.tracing.traceparent import format_traceparent, parse_traceparent
+from flext_observability.core.tracing.tracestate import format_tracestate, parse_tracestate
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator

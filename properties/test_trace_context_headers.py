@@ -21,14 +21,16 @@ from flext_observability.core.tracing.sampling import (
     trace_id_ratio,
 )
 from flext_observability.core.tracing.traceparent import (
-    MAX_TRACE_STATE_MEMBERS,
     SpanContext,
-    TraceState,
     format_trace_context,
     format_traceparent,
-    format_tracestate,
     parse_trace_context,
     parse_traceparent,
+)
+from flext_observability.core.tracing.tracestate import (
+    MAX_TRACE_STATE_MEMBERS,
+    TraceState,
+    format_tracestate,
     parse_tracestate,
 )
 from flext_observability.testing import strategies

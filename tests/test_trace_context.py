@@ -12,6 +12,7 @@ import pytest
 from returns.result import Failure, Success
 
 from flext_observability.core.errors import FlextErrorCode
+from flext_observability.core.headers import read_header_values
 from flext_observability.core.tracing.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
@@ -27,21 +28,22 @@ from flext_observability.core.tracing.sampling import (
     trace_id_ratio,
 )
 from flext_observability.core.tracing.traceparent import (
-    EMPTY_TRACE_STATE,
-    MAX_TRACE_STATE_MEMBERS,
     MAX_TRACEPARENT_LENGTH,
-    MAX_TRACESTATE_HEADER_LENGTH,
     SpanContext,
-    TraceState,
     build_span_context,
     child_of,
     format_trace_context,
     format_traceparent,
-    format_tracestate,
     parse_trace_context,
     parse_traceparent,
+)
+from flext_observability.core.tracing.tracestate import (
+    EMPTY_TRACE_STATE,
+    MAX_TRACE_STATE_MEMBERS,
+    MAX_TRACESTATE_HEADER_LENGTH,
+    TraceState,
+    format_tracestate,
     parse_tracestate,
-    read_header_values,
 )
 from flext_observability.testing.strategies import HOSTILE_MAKERS
 

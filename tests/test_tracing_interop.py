@@ -58,7 +58,7 @@ import json
 import signal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from flext_observability.core.tracing.traceparent import format_tracestate
+from flext_observability.core.tracing.tracestate import format_tracestate
 from flext_observability.shell.tracing.service import FlextTracingService, current_baggage
 
 TRACING = FlextTracingService.from_environment()

@@ -54,3 +54,9 @@ MAX_TIME_NS: Final = 2**64 - 1
 MIN_INT64: Final = -(2**63)
 MAX_INT64: Final = 2**63 - 1
 """The range of an integer attribute (OTLP ``int64``)."""
+
+TRACE_ID_LENGTH: Final = 32
+"""Hex digits of a W3C trace id (16 bytes); shared by spans and the log entries that point at them."""
+
+SPAN_ID_LENGTH: Final = 16
+"""Hex digits of a W3C span id (8 bytes)."""

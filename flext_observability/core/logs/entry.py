@@ -42,9 +42,10 @@ from flext_observability.core.limits import (
     MAX_CONTEXT_ITEMS,
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
+    SPAN_ID_LENGTH,
+    TRACE_ID_LENGTH,
 )
 from flext_observability.core.records import read_record, wrong_entity
-from flext_observability.core.tracing.span import SPAN_ID_LENGTH, TRACE_ID_LENGTH
 from flext_observability.core.values import LogLevel
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import Problems, add, describe, is_encodable, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
-from flext_observability.core.tracing.traceparent import read_header_values
+from flext_observability.core.headers import read_header_values
 
 MAX_BAGGAGE_MEMBERS: Final = 64
 """List-members propagated: the least every platform must carry ("Limits")."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 from attrs import frozen
 
 from flext_observability.core.checks import as_number, describe
-from flext_observability.core.tracing.span import TRACE_ID_LENGTH
+from flext_observability.core.limits import TRACE_ID_LENGTH
 from flext_observability.core.tracing.traceparent import SpanContext, is_valid_id
 
 if TYPE_CHECKING:

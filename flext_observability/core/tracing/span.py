@@ -36,7 +36,7 @@ from flext_observability.core.checks import (
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP
-from flext_observability.core.limits import MAX_EVENTS, MAX_LINKS, MAX_TEXT_LENGTH
+from flext_observability.core.limits import MAX_EVENTS, MAX_LINKS, MAX_TEXT_LENGTH, SPAN_ID_LENGTH, TRACE_ID_LENGTH
 from flext_observability.core.records import read_fields, read_record, wrong_entity
 from flext_observability.core.values import SpanKind, SpanStatusCode
 
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-TRACE_ID_LENGTH: Final = 32
-SPAN_ID_LENGTH: Final = 16
 MAX_TRACE_STATE_LENGTH: Final = 512
 """The W3C limit on a ``tracestate`` header value."""
 

@@ -30,9 +30,9 @@ from returns.result import Failure, Result, Success
 
 from flext_observability.core.checks import Problems, add, check_count, check_hex_id, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
-from flext_observability.core.limits import MAX_SPANS_PER_TRACE
+from flext_observability.core.limits import MAX_SPANS_PER_TRACE, TRACE_ID_LENGTH
 from flext_observability.core.records import nest_errors, read_record, wrong_entity
-from flext_observability.core.tracing.span import TRACE_ID_LENGTH, FlextSpan, span_from_dict, validate_span
+from flext_observability.core.tracing.span import FlextSpan, span_from_dict, validate_span
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

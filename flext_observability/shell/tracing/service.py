@@ -41,12 +41,8 @@ from flext_observability.core.tracing.sampling import (
     trace_id_ratio,
 )
 from flext_observability.core.tracing.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
-from flext_observability.core.tracing.traceparent import (
-    EMPTY_TRACE_STATE,
-    SpanContext,
-    format_trace_context,
-    parse_trace_context,
-)
+from flext_observability.core.tracing.traceparent import SpanContext, format_trace_context, parse_trace_context
+from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.core.values import SpanKind, SpanStatusCode
 from flext_observability.shell.context import _CURRENT
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
 from flext_observability.core.tracing.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes
-from flext_observability.core.tracing.traceparent import SpanContext, TraceState, format_tracestate
+from flext_observability.core.tracing.traceparent import SpanContext
+from flext_observability.core.tracing.tracestate import TraceState, format_tracestate
 from flext_observability.core.values import SpanKind, SpanStatusCode
 
 if TYPE_CHECKING:

@@ -1,0 +1,74 @@
+"""Reading header values from any carrier: one value or a list of them, text or bytes, bounded.
+
+Every propagation format (``traceparent``, ``tracestate``, ``baggage``)
+reads its header through :func:`read_header_values`, so a carrier's shape
+(WSGI text, ASGI bytes, one entry per header line) is handled once, and an
+oversized header is refused before anything is copied.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flext_observability.core.checks import describe, read_sequence
+from flext_observability.core.errors import FlextErrorCode, FlextFieldError
+
+OPTIONAL_WHITESPACE: Final = " \t"
+"""What HTTP allows around a header value and its list members (RFC 9110 "OWS")."""
+
+
+def read_header_values(header: object, field: str, max_length: int) -> tuple[str, ...] | FlextFieldError:
+    """The values of one header, however the shell hands them over; never raises.
+
+    ``header`` is one value (``str``, or ``bytes`` as ASGI gives them, read
+    as Latin-1 like WSGI does) or a list or tuple of values, one per header
+    line. Anything else is a ``WRONG_TYPE`` error, and values whose combined
+    length (with one separator each) passes ``max_length`` a ``TOO_LONG``
+    error, found before any value is copied.
+
+    >>> read_header_values([b"foo=1", "bar=2"], "tracestate", 64)
+    ('foo=1', 'bar=2')
+    >>> print(read_header_values("x" * 65, "tracestate", 64))
+    tracestate: is longer than 64 characters, the most that is read; send less [too_long]
+    """
+    items: list[object] | None
+    if isinstance(header, str | bytes | bytearray):
+        items = [header]
+    else:
+        items = read_sequence([], field, header)
+        if items is None:
+            return FlextFieldError(
+                code=FlextErrorCode.WRONG_TYPE,
+                field=field,
+                message=f"expected the header value as text, bytes or a list of them, got {describe(header)}",
+            )
+    texts: list[str] = []
+    length = -1
+    for item in items:
+        if isinstance(item, str):
+            length += str.__len__(item) + 1
+        elif isinstance(item, bytes | bytearray):
+            length += len(memoryview(item)) + 1
+        else:
+            return FlextFieldError(
+                code=FlextErrorCode.WRONG_TYPE,
+                field=field,
+                message=f"every header value must be text or bytes, got {describe(item)}",
+            )
+        # Checked before the value is copied: each one counts at least its separator,
+        # so even a list of a million empty values stops here early.
+        if length > max_length:
+            return FlextFieldError(
+                code=FlextErrorCode.TOO_LONG,
+                field=field,
+                message=f"is longer than {max_length} characters, the most that is read; send less",
+            )
+        texts.append(_text(item))
+    return tuple(texts)
+
+
+def _text(value: str | bytes | bytearray) -> str:
+    if isinstance(value, str):
+        # An exact copy: a subclass could answer len() or iteration as it likes.
+        return str.__str__(value)
+    return bytes(memoryview(value)).decode("latin-1")
