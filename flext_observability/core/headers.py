@@ -3,15 +3,24 @@
 Every propagation format (``traceparent``, ``tracestate``, ``baggage``)
 reads its header through :func:`read_header_values`, so a carrier's shape
 (WSGI text, ASGI bytes, one entry per header line) is handled once, and an
-oversized header is refused before anything is copied.
+oversized header is refused before anything is copied. :func:`carrier_header`
+finds a header in any mapping, whatever the case of its name.
+
+>>> carrier_header({"HTTP_TRACEPARENT": "00-..."}, "traceparent")
+'00-...'
+>>> carrier_header({"Baggage": "k=v"}, "baggage"), carrier_header({}, "baggage")
+('k=v', None)
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from flext_observability.core.checks import describe, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 OPTIONAL_WHITESPACE: Final = " \t"
 """What HTTP allows around a header value and its list members (RFC 9110 "OWS")."""
@@ -72,3 +81,25 @@ def _text(value: str | bytes | bytearray) -> str:
         # An exact copy: a subclass could answer len() or iteration as it likes.
         return str.__str__(value)
     return bytes(memoryview(value)).decode("latin-1")
+
+
+def carrier_header(carrier: Mapping[Any, Any], name: str) -> object:
+    """The value under header ``name`` (lowercase) in ``carrier``, or ``None``; never raises.
+
+    Tried in order: the name as given, Title-Case, UPPER-CASE, WSGI's
+    ``HTTP_*`` form, then any key equal to the name once lowercased. A
+    carrier whose lookups raise reads as having no such header.
+    """
+    for key in (name, name.title(), name.upper(), "HTTP_" + name.upper()):
+        try:
+            if key in carrier:
+                return carrier[key]
+        except Exception:  # noqa: BLE001 - an odd carrier is read as having no such header
+            return None
+    try:
+        for key, value in carrier.items():
+            if isinstance(key, str) and key.lower() == name:
+                return value
+    except Exception:  # noqa: BLE001 - same as above
+        return None
+    return None

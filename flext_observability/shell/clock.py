@@ -12,7 +12,7 @@ from typing import Protocol, final, runtime_checkable
 
 @runtime_checkable
 class Clock(Protocol):
-    """A source of wall-clock time."""
+    """A source of time: the wall clock for timestamps, a monotonic clock for durations and deadlines."""
 
     def time(self) -> float:
         """Seconds since the epoch."""
@@ -22,10 +22,18 @@ class Clock(Protocol):
         """Nanoseconds since the epoch."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start, never going back: for durations and deadlines."""
+        ...
+
+    def monotonic_ns(self) -> int:
+        """:meth:`monotonic` in integer nanoseconds."""
+        ...
+
 
 @final
 class SystemClock:
-    """The machine's wall clock (``time.time`` and ``time.time_ns``).
+    """The machine's clocks (``time.time``, ``time.time_ns``, ``time.monotonic``, ``time.monotonic_ns``).
 
     The methods are the standard library's functions themselves, so reading
     this clock costs no more than calling them.
@@ -35,6 +43,8 @@ class SystemClock:
 
     time = staticmethod(_time.time)
     time_ns = staticmethod(_time.time_ns)
+    monotonic = staticmethod(_time.monotonic)
+    monotonic_ns = staticmethod(_time.monotonic_ns)
 
     def __repr__(self) -> str:
         return "SystemClock()"

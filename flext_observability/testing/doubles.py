@@ -10,16 +10,26 @@ _NS_PER_SECOND = 1_000_000_000
 
 @final
 class FakeClock:
-    """A wall clock for tests: starts at ``start`` seconds and moves by :meth:`advance`.
+    """A clock for tests: starts at ``start`` seconds and moves by :meth:`advance`.
 
-    Time is kept in integer nanoseconds, so ``time_ns()`` is exact.
+    Time is kept in integer nanoseconds, so ``time_ns()`` is exact. The
+    monotonic reading starts at 0 and moves with :meth:`advance` only:
+    :meth:`set` jumps the wall clock, as a system clock adjusted by NTP does,
+    and leaves durations and deadlines alone.
+
+    >>> clock = FakeClock(100.0)
+    >>> clock.advance(1.5)
+    >>> clock.set(50.0)
+    >>> clock.time(), clock.monotonic()
+    (50.0, 1.5)
     """
 
-    __slots__ = ("_ns",)
+    __slots__ = ("_monotonic_ns", "_ns")
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
-        """Start at ``start`` seconds since the epoch."""
+        """Start at ``start`` seconds since the epoch (and at 0 on the monotonic clock)."""
         self._ns = round(start * _NS_PER_SECOND)
+        self._monotonic_ns = 0
 
     def time(self) -> float:
         """Seconds since the epoch."""
@@ -29,9 +39,19 @@ class FakeClock:
         """Nanoseconds since the epoch."""
         return self._ns
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that only :meth:`advance` moves, for durations and deadlines."""
+        return self._monotonic_ns / _NS_PER_SECOND
+
+    def monotonic_ns(self) -> int:
+        """:meth:`monotonic` in integer nanoseconds."""
+        return self._monotonic_ns
+
     def advance(self, seconds: float) -> None:
-        """Move the clock forward (or back, with a negative value)."""
-        self._ns += round(seconds * _NS_PER_SECOND)
+        """Move the clock forward; a negative value moves the wall clock back, never the monotonic one."""
+        step = round(seconds * _NS_PER_SECOND)
+        self._ns += step
+        self._monotonic_ns += max(step, 0)
 
     def set(self, seconds: float) -> None:
         """Jump to ``seconds`` since the epoch."""

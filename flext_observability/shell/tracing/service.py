@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 from attrs import frozen
 from returns.result import Failure
 
+from flext_observability.core.headers import carrier_header
 from flext_observability.core.settings import parse_otel_environment
 from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
 from flext_observability.core.tracing.sampling import (
@@ -106,23 +107,6 @@ def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Bagga
         yield merged
     finally:
         _BAGGAGE.reset(token)
-
-
-def _header(carrier: Mapping[Any, Any], name: str) -> object:
-    """A header's value from any mapping, whatever the case of its key (also WSGI's ``HTTP_*``)."""
-    for key in (name, name.title(), name.upper(), "HTTP_" + name.upper()):
-        try:
-            if key in carrier:
-                return carrier[key]
-        except Exception:  # noqa: BLE001 - an odd carrier is read as having no such header
-            return None
-    try:
-        for key, value in carrier.items():
-            if isinstance(key, str) and key.lower() == name:
-                return value
-    except Exception:  # noqa: BLE001 - same as above
-        return None
-    return None
 
 
 def _baggage_of(arguments: tuple[Any, ...]) -> Baggage | None:
@@ -470,9 +454,9 @@ class FlextTracingService:
         starts a new trace), and then ``tracestate`` is not read either, as
         the W3C processing model requires.
         """
-        traceparent = _header(carrier, "traceparent")
-        context = parse_trace_context(traceparent, _header(carrier, "tracestate")).value_or(None)
-        return RemoteContext(span_context=context, baggage=parse_baggage(_header(carrier, "baggage")))
+        traceparent = carrier_header(carrier, "traceparent")
+        context = parse_trace_context(traceparent, carrier_header(carrier, "tracestate")).value_or(None)
+        return RemoteContext(span_context=context, baggage=parse_baggage(carrier_header(carrier, "baggage")))
 
     def with_current_context(self, function: Callable[P, R]) -> Callable[P, R]:
         """``function`` wrapped to run in a copy of the caller's context (current span included)."""
