@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Final
-from urllib.parse import unquote
 
 from attrs import field, frozen
 from returns.result import Failure, Result, Success
@@ -30,6 +29,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import Problems, add, describe
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
+from flext_observability.core.headers import percent_decode
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,7 +78,7 @@ def _pairs(problems: Problems, name: str, text: str) -> FrozenMap[str, str]:
         if not equals or not key.strip():
             add(problems, FlextErrorCode.INVALID_TEXT, name, f"{describe(member)} is not key=value")
             continue
-        pairs[unquote(key.strip())] = unquote(value.strip())
+        pairs[percent_decode(key.strip())] = percent_decode(value.strip())
     return FrozenMap.adopt(pairs)
 
 

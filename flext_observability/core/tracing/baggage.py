@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
-from urllib.parse import unquote
 
 from attrs import field, frozen
 from returns.result import Failure, Result, Success
@@ -28,7 +27,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import Problems, add, describe, is_encodable, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
-from flext_observability.core.headers import read_header_values
+from flext_observability.core.headers import percent_decode, read_header_values
 
 MAX_BAGGAGE_MEMBERS: Final = 64
 """List-members propagated: the least every platform must carry ("Limits")."""
@@ -256,7 +255,7 @@ def decode_baggage_value(text: str) -> str:
     >>> decode_baggage_value("DF%2028%3B%FF%zz") == "DF 28;\N{REPLACEMENT CHARACTER}%zz"
     True
     """
-    return unquote(text, encoding="utf-8", errors="replace")
+    return percent_decode(text)
 
 
 def _read_member(raw: str) -> tuple[str, BaggageEntry] | None:
