@@ -54,6 +54,7 @@ from flext_observability.core import (
     validate_span,
     validate_trace,
 )
+from flext_observability.core.errors import FlextExportError
 from flext_observability.core.tracing.traceparent import format_traceparent, parse_traceparent
 from flext_observability.core.tracing.tracestate import format_tracestate, parse_tracestate
 from flext_observability.shell.clock import Clock, SystemClock
@@ -70,6 +71,12 @@ from flext_observability.shell.simple import (
     flext_create_span,
     flext_create_trace,
 )
+from flext_observability.shell.tracing.exporters import (
+    ConsoleSpanExporter,
+    FlextOtlpHttpExporter,
+    InMemorySpanRepository,
+    SpanExporter,
+)
 from flext_observability.shell.tracing.service import FlextTracingService
 
 __version__ = "0.1.0"
@@ -78,8 +85,10 @@ __all__ = [
     "AlertSeverity",
     "AlertStatus",
     "Clock",
+    "ConsoleSpanExporter",
     "FlextAlert",
     "FlextErrorCode",
+    "FlextExportError",
     "FlextFieldError",
     "FlextHealthCheck",
     "FlextLogEntry",
@@ -88,6 +97,7 @@ __all__ = [
     "FlextMetric",
     "FlextMetricsService",
     "FlextObservabilityMasterFactory",
+    "FlextOtlpHttpExporter",
     "FlextSpan",
     "FlextTrace",
     "FlextTracingService",
@@ -95,10 +105,12 @@ __all__ = [
     "FrozenMap",
     "HealthStatus",
     "IdGenerator",
+    "InMemorySpanRepository",
     "LogLevel",
     "MetricKind",
     "RandomIdGenerator",
     "SpanEvent",
+    "SpanExporter",
     "SpanKind",
     "SpanLink",
     "SpanStatus",

@@ -33,19 +33,17 @@ from flext_observability.core.redaction import (
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import (
     ContextCorrelation,
+    ContextExecutor,
     CorrelationSource,
     HasSpanIds,
     SpanIds,
-    current_span_ids,
-    use_span_ids,
-)
-from flext_observability.shell.log_context import (
-    ContextExecutor,
     bind_context,
     bound_context,
     clear_context,
     current_context,
+    current_span_ids,
     unbind_context,
+    use_span_ids,
     with_current_context,
 )
 from flext_observability.shell.logs.service import FlextLoggingService

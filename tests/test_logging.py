@@ -12,8 +12,14 @@ import pytest
 
 from flext_observability.core.logs.escaping import parse_logfmt, unescape_text
 from flext_observability.core.redaction import redaction_policy
-from flext_observability.shell.context import SpanIds, use_span_ids
-from flext_observability.shell.log_context import bind_context, bound_context, clear_context, unbind_context
+from flext_observability.shell.context import (
+    SpanIds,
+    bind_context,
+    bound_context,
+    clear_context,
+    unbind_context,
+    use_span_ids,
+)
 from flext_observability.shell.logs.pipeline import FAILURES
 from flext_observability.shell.logs.setup import (
     FlextLogger,

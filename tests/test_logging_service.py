@@ -11,9 +11,16 @@ from collections.abc import Iterator
 import pytest
 
 from flext_observability import FlextErrorCode, build_log_entry
-from flext_observability.shell.context import use_span_ids
+from flext_observability.shell.context import (
+    ContextExecutor,
+    bind_context,
+    clear_context,
+    current_context,
+    unbind_context,
+    use_span_ids,
+    with_current_context,
+)
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
-from flext_observability.shell.log_context import ContextExecutor, clear_context, current_context, with_current_context
 from flext_observability.shell.logs.service import FlextLoggingService
 from flext_observability.shell.logs.setup import configure_logging, reset_logging
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -72,13 +79,13 @@ def test_invalid_entries_are_refused_and_not_kept(stream: io.StringIO) -> None:
 def test_helpers_log_with_bound_context_and_current_span(stream: io.StringIO) -> None:
     """``info`` and friends add the bound context and the current span's ids."""
     service = FlextLoggingService(logger="etl")
-    service.bind(run_id="r-7")
+    bind_context(run_id="r-7")
     with use_span_ids(TRACE, SPAN):
         entry = service.info("step done", step="load").unwrap()
     assert entry.context == {"run_id": "r-7", "step": "load"}
     assert (entry.trace_id, entry.span_id) == (TRACE, SPAN)
-    service.unbind("run_id")
-    assert service.context() == {}
+    unbind_context("run_id")
+    assert current_context() == {}
     assert service.warning("w").unwrap().level == "warning"
     assert service.debug("d").unwrap().level == "debug"
     assert service.error("e").unwrap().level == "error"
@@ -124,16 +131,15 @@ def test_query_logs_filters(stream: io.StringIO) -> None:
 
 def test_context_is_isolated_between_asyncio_tasks() -> None:
     """Concurrent tasks each see only what they bound (and what their creator had bound)."""
-    service = FlextLoggingService()
 
     async def task(name: str) -> dict[str, object]:
-        service.bind(task=name)
+        bind_context(task=name)
         await asyncio.sleep(0)
         await asyncio.sleep(0.001)
         return current_context()
 
     async def main() -> list[dict[str, object]]:
-        service.bind(run="r-1")
+        bind_context(run="r-1")
         return await asyncio.gather(*(task(f"t{index}") for index in range(50)))
 
     seen = asyncio.run(main())
@@ -145,7 +151,7 @@ def test_context_is_isolated_between_threads_and_carried_on_request() -> None:
     """Plain threads start empty; the executor and the wrapper carry the caller's context and span."""
     clear_context()
     service = FlextLoggingService()
-    service.bind(run="r-2")
+    bind_context(run="r-2")
     seen: dict[str, object] = {}
 
     def plain() -> None:
@@ -172,7 +178,7 @@ def test_threads_binding_concurrently_do_not_see_each_other() -> None:
 
     def work(index: int) -> None:
         clear_context()
-        FlextLoggingService.bind(worker=index)
+        bind_context(worker=index)
         for _ in range(200):
             if current_context() != {"worker": index}:
                 results.append(False)

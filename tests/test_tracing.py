@@ -16,11 +16,11 @@ from flext_observability.core.tracing.span import FlextSpan, validate_span
 from flext_observability.core.tracing.span_limits import SpanLimits
 from flext_observability.core.tracing.traceparent import parse_traceparent
 from flext_observability.core.values import SpanKind, SpanStatusCode
-from flext_observability.shell.context import use_span_ids
+from flext_observability.shell.context import current_baggage, use_baggage, use_span_ids
 from flext_observability.shell.logs.setup import configure_logging, get_logger, reset_logging
 from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.shell.tracing.exporters import ConsoleSpanExporter, InMemorySpanRepository, TraceQuery
-from flext_observability.shell.tracing.service import FlextTracingService, current_baggage, current_span, use_baggage
+from flext_observability.shell.tracing.service import FlextTracingService, current_span
 from flext_observability.shell.tracing.span import NonRecordingSpan, Span
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from flext_observability.shell.log_context import ContextExecutor
+from flext_observability.shell.context import ContextExecutor
 from flext_observability.shell.tracing.exporters import InMemorySpanRepository
 from flext_observability.shell.tracing.service import FlextTracingService, current_span
 

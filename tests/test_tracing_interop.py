@@ -24,8 +24,9 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import pytest
 from otlp_receiver import OtlpReceiver, attributes_of, decode_export_request
 
+from flext_observability.shell.context import use_baggage
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter
-from flext_observability.shell.tracing.service import FlextTracingService, use_baggage
+from flext_observability.shell.tracing.service import FlextTracingService
 from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ import signal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from flext_observability.core.tracing.tracestate import format_tracestate
-from flext_observability.shell.tracing.service import FlextTracingService, current_baggage
+from flext_observability.shell.context import current_baggage
+from flext_observability.shell.tracing.service import FlextTracingService
 
 TRACING = FlextTracingService.from_environment()
 

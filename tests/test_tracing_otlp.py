@@ -33,9 +33,10 @@ from flext_observability import build_span
 from flext_observability.core.attributes import AttributeValue
 from flext_observability.core.tracing.span import FlextSpan
 from flext_observability.core.tracing.traceparent import parse_trace_context
+from flext_observability.shell.context import current_baggage
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter
 from flext_observability.shell.tracing.processor import ProcessorCounts
-from flext_observability.shell.tracing.service import FlextTracingService, current_baggage
+from flext_observability.shell.tracing.service import FlextTracingService
 from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:

@@ -1,27 +1,46 @@
-"""The seam between logs and traces: which span, if any, the current code runs in.
+"""The one owner of the library's context: the current span, the baggage and the values bound to logs.
 
-Log events carry the ``trace_id`` and ``span_id`` of the current span. The
-logging pipeline asks a :class:`CorrelationSource` for them; the default one
-reads a context variable that the tracing service sets while a span is
-current (and that :func:`use_span_ids` sets for code that manages spans
-itself, such as another tracing library). Context variables follow asyncio
-tasks and, with :mod:`flext_observability.shell.log_context`, worker threads.
+Every context variable of the library is defined here, and only here; other
+modules read and change them through the functions below. Context variables
+follow asyncio tasks (each task starts with a copy of its creator's context)
+and stay out of other threads, unless :func:`with_current_context` or
+:class:`ContextExecutor` carry a copy there.
+
+- The current span: the tracing service makes its spans current with
+  :func:`activate_span` / :func:`deactivate_span`; code that manages spans
+  itself (another tracing library, ids received from a queue message) uses
+  :func:`use_span_ids`. Logs read it through a :class:`CorrelationSource`.
+- The baggage: :func:`current_baggage`, :func:`use_baggage` (what
+  propagation sends and what a remote parent brought).
+- Values bound to log events: :func:`bind_context`, :func:`bound_context`
+  and friends.
 
 >>> current_span_ids() is None
 True
->>> with use_span_ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"):
-...     current_span_ids()
-SpanIds(trace_id='4bf92f3577b34da6a3ce929d0e0e4736', span_id='00f067aa0ba902b7')
+>>> with use_span_ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), bound_context(run_id="r-42"):
+...     current_span_ids(), current_context()
+(SpanIds(trace_id='4bf92f3577b34da6a3ce929d0e0e4736', span_id='00f067aa0ba902b7'), {'run_id': 'r-42'})
+>>> current_context()
+{}
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, final, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, ParamSpec, Protocol, TypeVar, final, runtime_checkable
+
+from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
+from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from concurrent.futures import Future
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SpanIds(NamedTuple):
@@ -54,35 +73,160 @@ class CorrelationSource(Protocol):
         ...
 
 
-# The tracing service keeps its current span here too: one variable serves both.
-_CURRENT: Final[ContextVar[HasSpanIds | None]] = ContextVar("flext_observability_current_span", default=None)
+# --- the variables (private: read and set them through the functions below) ---
 
+_SPAN: Final[contextvars.ContextVar[HasSpanIds | None]] = contextvars.ContextVar(
+    "flext_observability_current_span", default=None
+)
+_BAGGAGE: Final[contextvars.ContextVar[Baggage]] = contextvars.ContextVar(
+    "flext_observability_baggage", default=EMPTY_BAGGAGE
+)
+_BOUND: Final[contextvars.ContextVar[FrozenMap[str, object]]] = contextvars.ContextVar(
+    "flext_observability_log_context", default=EMPTY_MAP
+)
 
-def current_span_ids() -> HasSpanIds | None:
-    """The ids of the span the calling code runs in, if any."""
-    return _CURRENT.get()
+SpanToken = contextvars.Token[HasSpanIds | None]
+"""What :func:`activate_span` returns and :func:`deactivate_span` takes back."""
+
+BaggageToken = contextvars.Token[Baggage]
+"""What :func:`activate_baggage` returns and :func:`deactivate_baggage` takes back."""
+
+# --- the current span -------------------------------------------------------------
+
+current_span_ids: Final[Callable[[], HasSpanIds | None]] = _SPAN.get
+"""The ids of the span the calling code runs in (our span object, or :class:`SpanIds`), if any."""
+
+activate_span: Final[Callable[[HasSpanIds | None], SpanToken]] = _SPAN.set
+"""Make a span current in this context; hand the token to :func:`deactivate_span` when it ends.
+
+The variable's own methods, so that the tracing hot path pays no extra call.
+"""
+
+deactivate_span: Final[Callable[[SpanToken], None]] = _SPAN.reset
+"""Restore the span that was current before :func:`activate_span` gave ``token``."""
 
 
 @contextmanager
 def use_span_ids(trace_id: str, span_id: str) -> Iterator[SpanIds]:
     """Make ``(trace_id, span_id)`` current for the block (and tasks started in it)."""
     ids = SpanIds(trace_id, span_id)
-    token = _CURRENT.set(ids)
+    token = _SPAN.set(ids)
     try:
         yield ids
     finally:
-        _CURRENT.reset(token)
+        _SPAN.reset(token)
 
 
 @final
 class ContextCorrelation:
-    """The default source: the span ids in the current context."""
+    """The default correlation source: the span ids in the current context."""
 
     __slots__ = ()
 
     def current(self) -> HasSpanIds | None:
         """The span ids set by the tracing service or :func:`use_span_ids`."""
-        return _CURRENT.get()
+        return _SPAN.get()
 
     def __repr__(self) -> str:
         return "ContextCorrelation()"
+
+
+# --- baggage ------------------------------------------------------------------------
+
+current_baggage: Final[Callable[[], Baggage]] = _BAGGAGE.get
+"""The baggage of the current context (what propagation sends with the trace context)."""
+
+activate_baggage: Final[Callable[[Baggage], BaggageToken]] = _BAGGAGE.set
+"""Make ``baggage`` current; hand the token to :func:`deactivate_baggage` to restore the previous one."""
+
+deactivate_baggage: Final[Callable[[BaggageToken], None]] = _BAGGAGE.reset
+"""Restore the baggage that was current before :func:`activate_baggage` gave ``token``."""
+
+
+@contextmanager
+def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Baggage]:
+    """Make ``baggage`` (plus ``values``) current for the block, for instance a pipeline run id.
+
+    A value the W3C rules refuse is left out (the rest is kept).
+
+    >>> with use_baggage(run_id="r-42") as baggage:
+    ...     current_baggage().get("run_id").value
+    'r-42'
+    >>> len(current_baggage())
+    0
+    """
+    merged = baggage if baggage is not None else _BAGGAGE.get()
+    for name, value in values.items():
+        merged = merged.with_entry(name, value).value_or(merged)
+    token = _BAGGAGE.set(merged)
+    try:
+        yield merged
+    finally:
+        _BAGGAGE.reset(token)
+
+
+# --- values bound to log events ------------------------------------------------------
+
+
+def current_context() -> dict[str, object]:
+    """A copy of the values bound to log events in the current context."""
+    return _BOUND.get().to_dict()
+
+
+def bound_items() -> FrozenMap[str, object]:
+    """The bound values themselves (frozen; for the logging pipeline)."""
+    return _BOUND.get()
+
+
+def bind_context(**values: object) -> None:
+    """Add ``values`` to every event logged from now on in this context."""
+    _BOUND.set(FrozenMap({**_BOUND.get(), **values}))
+
+
+def unbind_context(*keys: str) -> None:
+    """Stop adding ``keys`` to events in this context."""
+    current = _BOUND.get()
+    _BOUND.set(FrozenMap({key: value for key, value in current.items() if key not in keys}))
+
+
+def clear_context() -> None:
+    """Remove every bound value in this context."""
+    _BOUND.set(EMPTY_MAP)
+
+
+@contextmanager
+def bound_context(**values: object) -> Iterator[dict[str, object]]:
+    """Bind ``values`` for the block only."""
+    token = _BOUND.set(FrozenMap({**_BOUND.get(), **values}))
+    try:
+        yield current_context()
+    finally:
+        _BOUND.reset(token)
+
+
+# --- carrying the context into other threads --------------------------------------------
+
+
+def with_current_context(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` wrapped to run in a copy of the caller's context, wherever it is called.
+
+    The copy holds everything above: the current span, the baggage and the
+    bound log values. Use it for threads you start yourself;
+    :class:`ContextExecutor` does it for every task it runs. Each call runs
+    in a fresh copy, so calls from several threads at once do not collide.
+    """
+    context = contextvars.copy_context()
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return context.copy().run(function, *args, **kwargs)
+
+    return run
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A ``ThreadPoolExecutor`` whose tasks see the context of the code that submitted them."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:  # noqa: ANN401 - forwards anything
+        """Run ``fn(*args, **kwargs)`` in a worker thread, in a copy of the current context."""
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)

@@ -4,7 +4,7 @@ structlog runs a list of processors per event; ours is a single
 :class:`LogPipeline` that does the whole job in one pass, which is both
 faster and easier to guard:
 
-1. merge the bound context (:mod:`~flext_observability.shell.log_context`),
+1. merge the bound context (:mod:`~flext_observability.shell.context`),
 2. stamp the UTC time, the level, the logger and the service name,
 3. add the ``trace_id`` and ``span_id`` of the current span,
 4. redact secrets with the core's :class:`~flext_observability.core.redaction.RedactionPolicy`,
@@ -33,8 +33,7 @@ from flext_observability.core.logs.escaping import escape_text, render_logfmt
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe, placeholder
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
-from flext_observability.shell.context import ContextCorrelation, CorrelationSource
-from flext_observability.shell.log_context import bound_items
+from flext_observability.shell.context import ContextCorrelation, CorrelationSource, bound_items
 from flext_observability.shell.redactor import CachingRedactor
 
 if TYPE_CHECKING:

@@ -22,16 +22,8 @@ from typing import TYPE_CHECKING, Final
 
 from flext_observability.core.logs.entry import FlextLogEntry, validate_log_entry
 from flext_observability.core.values import LogLevel
-from flext_observability.shell.context import current_span_ids
+from flext_observability.shell.context import current_context, current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
-from flext_observability.shell.log_context import (
-    ContextExecutor,
-    bind_context,
-    bound_context,
-    current_context,
-    unbind_context,
-    with_current_context,
-)
 from flext_observability.shell.logs.setup import get_logger
 
 if TYPE_CHECKING:
@@ -145,15 +137,6 @@ class FlextLoggingService:
     def critical(self, event: str, /, **context: object) -> Result[FlextLogEntry, FlextValidationError]:
         """Log at critical level."""
         return self.log(LogLevel.CRITICAL, event, **context)
-
-    # --- context -----------------------------------------------------------
-
-    bind = staticmethod(bind_context)
-    unbind = staticmethod(unbind_context)
-    bound = staticmethod(bound_context)
-    context = staticmethod(current_context)
-    with_current_context = staticmethod(with_current_context)
-    Executor = ContextExecutor
 
     # --- reading -----------------------------------------------------------
 

@@ -22,15 +22,12 @@ import contextvars
 import functools
 import os
 import time
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
-from attrs import frozen
 from returns.result import Failure
 
-from flext_observability.core.headers import carrier_header
 from flext_observability.core.settings import parse_otel_environment
-from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage, format_baggage, parse_baggage
+from flext_observability.core.tracing.baggage import Baggage
 from flext_observability.core.tracing.sampling import (
     AlwaysOffSampler,
     AlwaysOnSampler,
@@ -42,10 +39,16 @@ from flext_observability.core.tracing.sampling import (
     trace_id_ratio,
 )
 from flext_observability.core.tracing.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
-from flext_observability.core.tracing.traceparent import SpanContext, format_trace_context, parse_trace_context
+from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.core.values import SpanKind, SpanStatusCode
-from flext_observability.shell.context import _CURRENT
+from flext_observability.shell.context import (
+    activate_baggage,
+    activate_span,
+    current_span_ids,
+    deactivate_baggage,
+    deactivate_span,
+)
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, SpanExporter
 from flext_observability.shell.tracing.processor import (
@@ -56,10 +59,11 @@ from flext_observability.shell.tracing.processor import (
     BatchSpanProcessor,
     ProcessorCounts,
 )
+from flext_observability.shell.tracing.propagation import RemoteContext, extract, inject
 from flext_observability.shell.tracing.span import AnySpan, NonRecordingSpan, Span
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+    from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
     from types import TracebackType
 
     from flext_observability.shell.metrics.service import FlextMetricsService
@@ -67,18 +71,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_BAGGAGE: Final[contextvars.ContextVar[Baggage]] = contextvars.ContextVar(
-    "flext_observability_baggage", default=EMPTY_BAGGAGE
-)
 _RECORDED_STATUS: Final = SpanStatusCode.ERROR
-
-
-@frozen(kw_only=True)
-class RemoteContext:
-    """What :meth:`FlextTracingService.extract` read from incoming headers."""
-
-    span_context: SpanContext | None
-    baggage: Baggage = EMPTY_BAGGAGE
 
 
 Parent = AnySpan | SpanContext | RemoteContext | None
@@ -87,26 +80,8 @@ Parent = AnySpan | SpanContext | RemoteContext | None
 
 def current_span() -> AnySpan | None:
     """The span the calling code runs in (recording or not), if it is one of ours."""
-    current = _CURRENT.get()
+    current = current_span_ids()
     return current if isinstance(current, Span | NonRecordingSpan) else None
-
-
-def current_baggage() -> Baggage:
-    """The baggage of the current context (what :meth:`FlextTracingService.inject` sends)."""
-    return _BAGGAGE.get()
-
-
-@contextmanager
-def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Baggage]:
-    """Make ``baggage`` (plus ``values``) current for the block, for instance a pipeline run id."""
-    merged = baggage if baggage is not None else _BAGGAGE.get()
-    for name, value in values.items():
-        merged = merged.with_entry(name, value).value_or(merged)
-    token = _BAGGAGE.set(merged)
-    try:
-        yield merged
-    finally:
-        _BAGGAGE.reset(token)
 
 
 def _baggage_of(arguments: tuple[Any, ...]) -> Baggage | None:
@@ -132,10 +107,10 @@ class SpanScope:
         """Start the span and make it current (with the remote parent's baggage, if any)."""
         baggage = _baggage_of(self._arguments)
         if baggage is not None:
-            self._baggage_token = _BAGGAGE.set(baggage)
+            self._baggage_token = activate_baggage(baggage)
         span = self._service._begin(*self._arguments)  # noqa: SLF001 - the scope is the service's own helper
         self._span = span
-        self._token = _CURRENT.set(span)
+        self._token = activate_span(span)
         return span
 
     def __exit__(
@@ -152,9 +127,9 @@ class SpanScope:
         if exc is not None:
             _record_failure(span, exc)
         span.end()
-        _CURRENT.reset(token)
+        deactivate_span(token)
         if self._baggage_token is not None:
-            _BAGGAGE.reset(self._baggage_token)
+            deactivate_baggage(self._baggage_token)
             self._baggage_token = None
 
     def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
@@ -168,7 +143,7 @@ class SpanScope:
             @functools.wraps(function)
             async def traced_async(*args: P.args, **kwargs: P.kwargs) -> Any:  # noqa: ANN401 - the wrapped function's result
                 span = begin(*arguments)
-                token = _CURRENT.set(span)
+                token = activate_span(span)
                 try:
                     return await cast("Callable[P, Awaitable[Any]]", function)(*args, **kwargs)
                 except BaseException as error:
@@ -176,14 +151,14 @@ class SpanScope:
                     raise
                 finally:
                     span.end()
-                    _CURRENT.reset(token)
+                    deactivate_span(token)
 
             return cast("Callable[P, R]", traced_async)
 
         @functools.wraps(function)
         def traced(*args: P.args, **kwargs: P.kwargs) -> R:
             span = begin(*arguments)
-            token = _CURRENT.set(span)
+            token = activate_span(span)
             try:
                 return function(*args, **kwargs)
             except BaseException as error:
@@ -191,7 +166,7 @@ class SpanScope:
                 raise
             finally:
                 span.end()
-                _CURRENT.reset(token)
+                deactivate_span(token)
 
         return traced
 
@@ -364,7 +339,7 @@ class FlextTracingService:
         ``name`` and ``kind`` were checked by :meth:`start_span`, once per
         scope or decorated function, not once per span.
         """
-        given: object = _CURRENT.get() if parent is None else parent
+        given: object = current_span_ids() if parent is None else parent
         if isinstance(given, RemoteContext):
             given = given.span_context
         if given is not None and not isinstance(given, Span | NonRecordingSpan | SpanContext):
@@ -435,38 +410,16 @@ class FlextTracingService:
     def inject(self, carrier: MutableMapping[str, str], span: AnySpan | None = None) -> None:
         """Write ``traceparent``, ``tracestate`` and ``baggage`` for the current span (or ``span``).
 
-        Outside any span only the baggage is written. Never raises.
+        The same as :func:`~flext_observability.shell.tracing.propagation.inject`. Never raises.
         """
-        target = span if span is not None else current_span()
-        try:
-            if target is not None:
-                carrier.update(format_trace_context(target.context))
-            baggage = format_baggage(_BAGGAGE.get())
-            if baggage:
-                carrier["baggage"] = baggage
-        except Exception:  # noqa: BLE001, S110 - a carrier that refuses headers just does not get them
-            pass
+        inject(carrier, span if span is not None else current_span())
 
     def extract(self, carrier: Mapping[Any, Any]) -> RemoteContext:
         """Read the caller's trace context and baggage from incoming headers (any case).
 
-        An invalid ``traceparent`` gives no span context (the next span
-        starts a new trace), and then ``tracestate`` is not read either, as
-        the W3C processing model requires.
+        The same as :func:`~flext_observability.shell.tracing.propagation.extract`.
         """
-        traceparent = carrier_header(carrier, "traceparent")
-        context = parse_trace_context(traceparent, carrier_header(carrier, "tracestate")).value_or(None)
-        return RemoteContext(span_context=context, baggage=parse_baggage(carrier_header(carrier, "baggage")))
-
-    def with_current_context(self, function: Callable[P, R]) -> Callable[P, R]:
-        """``function`` wrapped to run in a copy of the caller's context (current span included)."""
-        context = contextvars.copy_context()
-
-        @functools.wraps(function)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            return context.copy().run(function, *args, **kwargs)
-
-        return run
+        return extract(carrier)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -507,7 +460,5 @@ __all__ = [
     "FlextTracingService",
     "RemoteContext",
     "SpanScope",
-    "current_baggage",
     "current_span",
-    "use_baggage",
 ]
