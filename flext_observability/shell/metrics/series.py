@@ -18,7 +18,7 @@ import threading
 import time
 from bisect import bisect_left
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
 
 from returns.result import Failure, Result, Success
 
@@ -36,11 +36,14 @@ from flext_observability.core.metrics.exposition import FamilySnapshot, LabelPai
 from flext_observability.core.metrics.instruments import OVERFLOW_LABEL, InstrumentSpec
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
 from flext_observability.core.values import MetricKind
+from flext_observability.shell.decorating import decorate
 from flext_observability.shell.metrics.sketch import LiveSketch
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
+
+F = TypeVar("F", bound="Callable[..., Any]")
 
 OK: Final[Result[None, FlextValidationError]] = Success(None)
 """The result of every successful operation: one shared object, no allocation."""
@@ -98,6 +101,7 @@ class Family:
         "children",
         "key_of",
         "lock",
+        "monotonic",
         "on_overflow",
         "on_reject",
         "overflow",
@@ -113,6 +117,7 @@ class Family:
         on_reject: Callable[[str, FlextErrorCode], None],
         on_overflow: Callable[[str, bool], None],
         redaction: RedactionPolicy = DEFAULT_POLICY,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Make the family and its root handle (the object users hold).
 
@@ -122,6 +127,7 @@ class Family:
         """
         self.spec = spec
         self.redaction = redaction
+        self.monotonic = monotonic
         self.lock = threading.Lock()
         self.children: dict[Any, Series] = {}
         self.overflow: Series | None = None
@@ -285,17 +291,26 @@ class Series:
 
 
 class _Timer:
-    """Measures a block and records its duration in seconds when it ends."""
+    """Measures a block, or each call of a decorated function, and records its seconds when it ends.
 
-    __slots__ = ("_record", "_start", "result")
+    As a context manager it times the block; as a decorator (of a plain or
+    async function, a generator or an async generator) it times every call
+    on its own, a generator from its first ``next()`` to its end. Time is
+    read from the service's monotonic clock.
+    """
 
-    def __init__(self, record: Callable[[float], Result[None, FlextValidationError]]) -> None:
+    __slots__ = ("_monotonic", "_record", "_start", "result")
+
+    def __init__(
+        self, record: Callable[[float], Result[None, FlextValidationError]], monotonic: Callable[[], float]
+    ) -> None:
         self._record = record
+        self._monotonic = monotonic
         self._start = 0.0
         self.result: Result[None, FlextValidationError] = OK
 
     def __enter__(self) -> Self:
-        self._start = time.perf_counter()
+        self._start = self._monotonic()
         return self
 
     def __exit__(
@@ -304,7 +319,16 @@ class _Timer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.result = self._record(max(time.perf_counter() - self._start, 0.0))
+        self.result = self._record(max(self._monotonic() - self._start, 0.0))
+
+    def __call__(self, function: F) -> F:
+        """``function`` with every call timed (see the class docstring)."""
+        monotonic, record = self._monotonic, self._record
+
+        def end(start: float, _error: BaseException | None) -> None:
+            record(max(monotonic() - start, 0.0))
+
+        return decorate(begin=monotonic, end=end)(function)
 
 
 class Counter(Series):
@@ -391,7 +415,7 @@ class Gauge(Series):
 
     def time(self) -> _Timer:
         """A context manager that sets the gauge to the seconds its block took."""
-        return _Timer(self.set)
+        return _Timer(self.set, self._family.monotonic)
 
     def read(self) -> float:
         """The current value."""
@@ -433,7 +457,7 @@ class Histogram(Series):
 
     def time(self) -> _Timer:
         """A context manager that observes the seconds its block took."""
-        return _Timer(self.observe)
+        return _Timer(self.observe, self._family.monotonic)
 
     def read(self) -> tuple[tuple[int, ...], float]:
         """The bucket counts and the sum."""
@@ -468,7 +492,7 @@ class Summary(Series):
 
     def time(self) -> _Timer:
         """A context manager that observes the seconds its block took."""
-        return _Timer(self.observe)
+        return _Timer(self.observe, self._family.monotonic)
 
     def read(self) -> SketchState:
         """The sketch, frozen."""

@@ -47,6 +47,7 @@ from flext_observability.core.metrics.metric import FlextMetric, validate_metric
 from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import MetricKind
+from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
 
@@ -93,11 +94,13 @@ class FlextMetricsService:
         max_series: int = DEFAULT_MAX_SERIES,
         max_instruments: int = DEFAULT_MAX_INSTRUMENTS,
         redaction: RedactionPolicy = DEFAULT_POLICY,
+        clock: Clock | None = None,
     ) -> None:
         """Set the default series cap per instrument, the cap on instruments, and the redaction policy.
 
         New label values are redacted with ``redaction``, the policy logs
-        use. Raises ``ValueError`` for caps below 1 (a set-up mistake).
+        use; ``time()`` timers read ``clock``'s monotonic time (the system's
+        by default). Raises ``ValueError`` for caps below 1 (a set-up mistake).
         """
         if max_series < 1 or max_instruments < 1:
             message = "max_series and max_instruments must be at least 1"
@@ -105,6 +108,7 @@ class FlextMetricsService:
         self._max_series = max_series
         self._max_instruments = max_instruments
         self._redaction = redaction
+        self._clock = clock if clock is not None else SystemClock()
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {}
         self._warned_overflow: set[str] = set()
@@ -132,7 +136,11 @@ class FlextMetricsService:
 
     def _new_family(self, spec: InstrumentSpec) -> Family:
         return Family(
-            spec, on_reject=self._count_rejection, on_overflow=self._count_overflow, redaction=self._redaction
+            spec,
+            on_reject=self._count_rejection,
+            on_overflow=self._count_overflow,
+            redaction=self._redaction,
+            monotonic=self._clock.monotonic,
         )
 
     def _count_rejection(self, metric: str, reason: FlextErrorCode) -> None:

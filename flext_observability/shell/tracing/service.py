@@ -22,7 +22,7 @@ import contextvars
 import functools
 import os
 import time
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 from returns.result import Failure
 
@@ -43,12 +43,15 @@ from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.core.values import SpanKind, SpanStatusCode
 from flext_observability.shell.context import (
+    BaggageToken,
+    SpanToken,
     activate_baggage,
     activate_span,
     current_span_ids,
     deactivate_baggage,
     deactivate_span,
 )
+from flext_observability.shell.decorating import decorate
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, SpanExporter
 from flext_observability.shell.tracing.processor import (
@@ -63,7 +66,7 @@ from flext_observability.shell.tracing.propagation import RemoteContext, extract
 from flext_observability.shell.tracing.span import AnySpan, NonRecordingSpan, Span
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+    from collections.abc import Callable, Iterable, Mapping, MutableMapping
     from types import TracebackType
 
     from flext_observability.shell.metrics.service import FlextMetricsService
@@ -133,61 +136,32 @@ class SpanScope:
             self._baggage_token = None
 
     def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
-        """Trace every call of ``function`` (a coroutine function gets an async wrapper)."""
-        begin = self._service._begin  # noqa: SLF001 - the scope is the service's own helper
-        arguments = self._arguments
-        if _baggage_of(arguments) is not None:
-            return self._decorate_with_scope(function)
-        if asyncio.iscoroutinefunction(function):
+        """Trace every call of ``function``: a plain or async function, a generator or an async generator.
 
-            @functools.wraps(function)
-            async def traced_async(*args: P.args, **kwargs: P.kwargs) -> Any:  # noqa: ANN401 - the wrapped function's result
-                span = begin(*arguments)
-                token = activate_span(span)
-                try:
-                    return await cast("Callable[P, Awaitable[Any]]", function)(*args, **kwargs)
-                except BaseException as error:
-                    _record_failure(span, error)
-                    raise
-                finally:
-                    span.end()
-                    deactivate_span(token)
+        A generator's span covers its whole iteration (until it is exhausted,
+        closed or raises), and the span is current only while its code runs.
+        """
+        begin = functools.partial(self._service._begin, *self._arguments)  # noqa: SLF001 - the scope is the service's own helper
+        baggage = _baggage_of(self._arguments)
+        if baggage is None:
+            return decorate(begin=begin, end=_end_span, activate=activate_span, deactivate=deactivate_span)(function)
+        remote = baggage
 
-            return cast("Callable[P, R]", traced_async)
+        def activate(span: AnySpan) -> tuple[SpanToken, BaggageToken]:
+            return activate_span(span), activate_baggage(remote)
 
-        @functools.wraps(function)
-        def traced(*args: P.args, **kwargs: P.kwargs) -> R:
-            span = begin(*arguments)
-            token = activate_span(span)
-            try:
-                return function(*args, **kwargs)
-            except BaseException as error:
-                _record_failure(span, error)
-                raise
-            finally:
-                span.end()
-                deactivate_span(token)
+        def deactivate(tokens: tuple[SpanToken, BaggageToken]) -> None:
+            deactivate_baggage(tokens[1])
+            deactivate_span(tokens[0])
 
-        return traced
+        return decorate(begin=begin, end=_end_span, activate=activate, deactivate=deactivate)(function)
 
-    def _decorate_with_scope(self, function: Callable[P, R]) -> Callable[P, R]:
-        """The slower decorator that also makes a remote parent's baggage current."""
-        service, arguments = self._service, self._arguments
-        if asyncio.iscoroutinefunction(function):
 
-            @functools.wraps(function)
-            async def traced_async(*args: P.args, **kwargs: P.kwargs) -> Any:  # noqa: ANN401 - the wrapped function's result
-                with SpanScope(service, arguments):
-                    return await cast("Callable[P, Awaitable[Any]]", function)(*args, **kwargs)
-
-            return cast("Callable[P, R]", traced_async)
-
-        @functools.wraps(function)
-        def traced(*args: P.args, **kwargs: P.kwargs) -> R:
-            with SpanScope(service, arguments):
-                return function(*args, **kwargs)
-
-        return traced
+def _end_span(span: AnySpan, error: BaseException | None) -> None:
+    """End a decorated call's span, recording the exception that escaped it, if any."""
+    if error is not None:
+        _record_failure(span, error)
+    span.end()
 
 
 def _record_failure(span: AnySpan, error: BaseException) -> None:
