@@ -1,29 +1,33 @@
 """Batch jobs: push to a Pushgateway, or write a file for node_exporter's textfile collector.
 
-Both render with prometheus_client. Pushing is bounded: every attempt has a
-timeout, failures that may pass (no connection, a 5xx answer) are retried a
-fixed number of times with a short backoff, and a refusal (a 4xx answer) is
-returned at once with the gateway's reason. Nothing here raises.
+Both render with prometheus_client. Pushes go through the library's one
+HTTP client (:mod:`flext_observability.shell.http_client`): ``timeout``
+bounds the whole call, connecting and reading included; failures that may
+pass (no connection, a 5xx answer) are retried a fixed number of times with
+a short backoff while time is left; a refusal (a 4xx answer) is returned at
+once with the gateway's reason. Nothing here raises.
+
+The URL follows the Pushgateway's scheme, ``/metrics/job/<job>{/<label>/<value>}``,
+with values holding a ``/`` (or empty) in its base64 form.
 """
 
 from __future__ import annotations
 
+import base64
 import math
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
+from urllib.parse import quote
 
-from prometheus_client import delete_from_gateway, pushadd_to_gateway, write_to_textfile
-from prometheus_client import push_to_gateway as _push_to_gateway
+from prometheus_client import write_to_textfile
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
-from flext_observability.shell.bounded_call import call_within
+from flext_observability.shell.http_client import DEFAULT_CLIENT, HttpClient, HttpError, RetryPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping
 
     from prometheus_client.registry import Collector
 
@@ -31,43 +35,28 @@ PushMethod = Literal["push", "pushadd", "delete"]
 """``push`` replaces the group (PUT), ``pushadd`` replaces same-named metrics (POST), ``delete`` removes the group."""
 
 _BACKOFF_SECONDS: Final = 0.2
-_MAX_REASON: Final = 500
-_SERVER_ERROR: Final = 500
+_HTTP_METHODS: Final = {"push": "PUT", "pushadd": "POST", "delete": "DELETE"}
+_SERVER_ERRORS: Final = frozenset(range(500, 600))
 
 
-class _GatewayAnswer(Exception):  # noqa: N818 - an answer, not an error of ours
-    """The gateway's HTTP answer to one attempt, carried out of prometheus_client."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(status, reason)
-        self.status = status
-        self.reason = reason
-
-
-def _handler(
-    url: str,
-    method: str,
-    timeout: float | None,
-    headers: Sequence[tuple[str, str]],
-    data: bytes,
-) -> Callable[[], None]:
-    """A prometheus_client push handler that keeps the gateway's answer (status and body)."""
-
-    def send() -> None:
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - the caller's gateway URL
-        for key, value in headers:
-            request.add_header(key, value)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - same URL
-                response.read()
-        except urllib.error.HTTPError as answer:
-            body = answer.read().decode("utf-8", "replace").strip()
-            raise _GatewayAnswer(answer.code, body or str(answer.reason)) from None
-
-    return send
+def _path_pair(name: str, value: str) -> str:
+    """One ``/<name>/<value>`` step of a grouping path, base64 when the value holds ``/`` or is empty."""
+    if not value:
+        return f"/{name}@base64/="
+    if "/" in value:
+        return f"/{name}@base64/{base64.urlsafe_b64encode(value.encode()).decode()}"
+    return f"/{name}/{quote(value, safe='')}"
 
 
-_METHODS: Final = {"push": _push_to_gateway, "pushadd": pushadd_to_gateway}
+def gateway_url(gateway: str, job: str, grouping_key: Mapping[str, str]) -> str:
+    """The URL of ``job``'s group on ``gateway`` (``http://`` is assumed when no scheme is given).
+
+    >>> gateway_url("127.0.0.1:9091", "nightly", {"tap": "postgres", "path": "a/b"})
+    'http://127.0.0.1:9091/metrics/job/nightly/tap/postgres/path@base64/YS9i'
+    """
+    base = gateway if "://" in gateway else f"http://{gateway}"
+    path = _path_pair("job", job) + "".join(_path_pair(name, value) for name, value in grouping_key.items())
+    return base.rstrip("/") + "/metrics" + path
 
 
 def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout and retries
@@ -79,15 +68,17 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
     method: PushMethod = "push",
     timeout: float = 5.0,
     retries: int = 2,
+    client: HttpClient = DEFAULT_CLIENT,
 ) -> Result[None, FlextExportError]:
     """Push (or delete) ``job``'s group on the gateway, within ``timeout`` seconds in all.
 
     Up to ``retries`` more attempts follow a failure that may pass (no
     connection, a 5xx answer) while time is left; a 4xx answer is final.
     """
-    if method not in {"push", "pushadd", "delete"}:
+    target = gateway_url
+    if method not in _HTTP_METHODS:
         return Failure(
-            FlextExportError(target=gateway_url, message=f"unknown method {method!r}; use push, pushadd or delete")
+            FlextExportError(target=target, message=f"invalid push method {method!r}; use push, pushadd or delete")
         )
     given_timeout: object = timeout  # callers outside the type checker may pass anything
     given_retries: object = retries
@@ -97,64 +88,27 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
         or not 0 < given_timeout < math.inf
     ):
         return Failure(
-            FlextExportError(
-                target=gateway_url, message=f"timeout must be a positive number of seconds, not {timeout!r}"
-            )
+            FlextExportError(target=target, message=f"timeout must be a positive number of seconds, not {timeout!r}")
         )
     if isinstance(given_retries, bool) or not isinstance(given_retries, int) or given_retries < 0:
-        return Failure(FlextExportError(target=gateway_url, message=f"retries must be 0 or more, not {retries!r}"))
-    key = dict(grouping_key or {})
-    deadline = time.monotonic() + timeout
-    failure = FlextExportError(target=gateway_url, message=f"timed out: no answer within {timeout:g} s")
-    for attempt in range(retries + 1):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        outcome = _attempt(registry, gateway_url, job, key, method, remaining)
-        if outcome is None:
-            return Success(None)
-        failure = outcome
-        if failure.status is not None and failure.status < _SERVER_ERROR:
-            return Failure(failure)
-        pause = _BACKOFF_SECONDS * (2**attempt)
-        if attempt < retries and deadline - time.monotonic() > pause:
-            time.sleep(pause)
-    return Failure(failure)
+        return Failure(FlextExportError(target=target, message=f"retries must be 0 or more, not {retries!r}"))
+    try:
+        url = _group_url(gateway_url, job, dict(grouping_key or {}))
+        body = b"" if method == "delete" else generate_latest(registry)
+    except Exception as error:  # noqa: BLE001 - a collector that fails to render becomes a Failure
+        return Failure(FlextExportError(target=target, message=f"rendering failed: {type(error).__name__}: {error}"))
+    policy = RetryPolicy(attempts=retries + 1, backoff=_BACKOFF_SECONDS, retry_statuses=_SERVER_ERRORS)
+    headers = {} if method == "delete" else {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
+    sent = client.send(_HTTP_METHODS[method], url, body=body, headers=headers, timeout=timeout, retry=policy)
+    return sent.map(lambda _: None).alt(lambda error: _export_error(target, error))
 
 
-def _attempt(
-    registry: Collector,
-    gateway_url: str,
-    job: str,
-    key: dict[str, str],
-    method: PushMethod,
-    budget: float,
-) -> FlextExportError | None:
-    """One attempt, given at most ``budget`` seconds; ``None`` when the gateway accepted it.
+def _group_url(gateway: str, job: str, grouping_key: Mapping[str, str]) -> str:
+    return gateway_url(gateway, job, grouping_key)
 
-    The request runs under :func:`~flext_observability.shell.bounded_call.call_within`:
-    socket timeouts bound each read, but a gateway that dribbles its answer
-    could still stretch them.
-    """
 
-    def send() -> None:
-        if method == "delete":
-            delete_from_gateway(gateway_url, job, grouping_key=key, timeout=budget, handler=_handler)
-        else:
-            _METHODS[method](gateway_url, job, registry, grouping_key=key, timeout=budget, handler=_handler)
-
-    outcome = call_within(send, budget, name="flext-pushgateway")
-    if not outcome.finished:
-        return FlextExportError(target=gateway_url, message=f"timed out: no complete answer within {budget:.3g} s")
-    if isinstance(outcome.error, _GatewayAnswer):
-        return FlextExportError(
-            target=gateway_url, message=outcome.error.reason[:_MAX_REASON], status=outcome.error.status
-        )
-    if outcome.error is not None:  # no connection, timeout, bad URL: all become a failure
-        return FlextExportError(
-            target=gateway_url, message=f"{type(outcome.error).__name__}: {outcome.error}"[:_MAX_REASON]
-        )
-    return None
+def _export_error(target: str, error: HttpError) -> FlextExportError:
+    return FlextExportError(target=target, message=error.message, status=error.status)
 
 
 def write_textfile(registry: Collector, path: str | Path) -> Result[Path, FlextExportError]:
