@@ -10,7 +10,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # A fresh Hypothesis seed per run, printed so that a failure can be replayed.
-SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+# Expanded once (":="), so the seed echoed is the seed passed.
+ifeq ($(origin SEED), undefined)
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 
 .PHONY: test demo bench lint typecheck imports pytest servers clean
 

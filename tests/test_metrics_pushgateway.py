@@ -78,6 +78,20 @@ def group_labels(gateway: Pushgateway) -> list[dict[str, str]]:
     return [dict(group["labels"]) for group in gateway.groups()]
 
 
+def groups_become(gateway: Pushgateway, expected: list[dict[str, str]], timeout: float = 5.0) -> list[dict[str, str]]:
+    """The gateway's groups once they equal ``expected``, or as they are after ``timeout``.
+
+    The Pushgateway answers a DELETE with 202 Accepted and applies it a moment later,
+    so a test reading the groups right after a delete polls for a few seconds.
+    """
+    deadline = time.monotonic() + timeout
+    groups = group_labels(gateway)
+    while groups != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        groups = group_labels(gateway)
+    return groups
+
+
 def find_group(gateway: Pushgateway, **labels: str) -> dict[str, Any]:
     """The group with exactly these grouping labels."""
     for group in gateway.groups():
@@ -147,7 +161,8 @@ def test_delete_removes_only_its_group(pushgateway: Pushgateway) -> None:
     assert service.push(pushgateway.url, JOB, grouping_key={"instance": "a"}) == Success(None)
     assert service.push(pushgateway.url, JOB, grouping_key={"instance": "b"}) == Success(None)
     assert service.push(pushgateway.url, JOB, grouping_key={"instance": "a"}, method="delete") == Success(None)
-    assert group_labels(pushgateway) == [{"job": JOB, "instance": "b"}]
+    expected = [{"job": JOB, "instance": "b"}]
+    assert groups_become(pushgateway, expected) == expected
     assert pushed(pushgateway, "load") == {frozenset({("job", JOB), ("instance", "b")}): 1.0}
 
 
@@ -161,7 +176,7 @@ def test_awkward_job_and_grouping_values_round_trip(pushgateway: Pushgateway) ->
     assert service.push(pushgateway.url, job, grouping_key=key, method="pushadd") == Success(None)
     assert len(group_labels(pushgateway)) == 1
     assert service.push(pushgateway.url, job, grouping_key=key, method="delete") == Success(None)
-    assert group_labels(pushgateway) == []
+    assert groups_become(pushgateway, []) == []
 
 
 def test_rejected_push_is_a_failure_with_status_and_reason(pushgateway: Pushgateway) -> None:
