@@ -41,6 +41,7 @@ from flext_observability.core.metrics.metric import FlextMetric, build_metric, m
 from flext_observability.core.metrics.naming import lint_family
 from flext_observability.core.metrics.sketch import SketchState, sketch_quantile
 from flext_observability.core.values import MetricKind
+from flext_observability.shell.metrics.callbacks import CallbackHandle
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.http import MetricsServer, make_metrics_app, serve_metrics
 from flext_observability.shell.metrics.push import PushMethod, push_to_gateway, write_textfile
@@ -53,6 +54,7 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "REJECTED_SAMPLES",
     "SERIES_OVERFLOW",
+    "CallbackHandle",
     "Counter",
     "CounterState",
     "FamilySnapshot",

@@ -94,6 +94,7 @@ EXPECTED: dict[str, list[str]] = {
         "validate_trace",
     ],
     "flext_observability.metrics": [
+        "CallbackHandle",
         "Counter",
         "CounterState",
         "DEFAULT_BUCKETS",

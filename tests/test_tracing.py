@@ -325,6 +325,24 @@ def test_metrics_follow_the_counters() -> None:
     assert snapshot.family("flext_observability_span_queue_size").state().value == 0  # type: ignore[union-attr]
 
 
+def test_self_metrics_are_read_when_scraped_with_no_batch_lag() -> None:
+    """Ensures ended and queued spans show in the metrics at once, before any export has run."""
+    metrics = FlextMetricsService()
+    tracing = FlextTracingService(metrics=metrics, schedule_delay=3600.0)
+    for _ in range(4):
+        with tracing.start_span("x"):
+            pass
+    snapshot = metrics.snapshot()
+    assert snapshot.family("flext_observability_spans_started_total").state().value == 4  # type: ignore[union-attr]
+    assert snapshot.family("flext_observability_spans_ended_total").state().value == 4  # type: ignore[union-attr]
+    assert snapshot.family("flext_observability_span_queue_size").state().value == 4  # type: ignore[union-attr]
+    assert snapshot.family("flext_observability_spans_exported_total").state().value == 0  # type: ignore[union-attr]
+    assert tracing.counts().started == 4  # reading the counts twice does not count a start
+    assert tracing.counts().started == 4
+    assert tracing.shutdown(5)
+    assert metrics.snapshot().family("flext_observability_spans_exported_total").state().value == 4  # type: ignore[union-attr]
+
+
 def test_repository_queries_and_bounds() -> None:
     """Traces are found by criteria; beyond capacity the oldest traces go, counted."""
     repository = InMemorySpanRepository(capacity=3)

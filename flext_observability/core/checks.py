@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, TypeVar
 
-from flext_observability.core.errors import FlextErrorCode, FlextFieldError
+from returns.result import Failure
+
+from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.limits import (
     MAX_INT64,
@@ -44,6 +46,24 @@ _PREVIEW: Final = 40
 def add(problems: Problems, code: FlextErrorCode, field: str, message: str) -> None:
     """Record one broken rule."""
     problems.append(FlextFieldError(code=code, field=field, message=message))
+
+
+def invalid(entity: str, problems: Iterable[FlextFieldError]) -> Failure[FlextValidationError]:
+    """The ``Failure`` for an input of kind ``entity`` that broke the rules in ``problems``.
+
+    >>> print(invalid("metric", [FlextFieldError(FlextErrorCode.EMPTY, "name", "give it a name")]).failure())
+    invalid metric: name: give it a name [empty]
+    """
+    return Failure(FlextValidationError(entity=entity, errors=tuple(problems)))
+
+
+def invalid_one(entity: str, code: FlextErrorCode, field: str, message: str) -> Failure[FlextValidationError]:
+    """The ``Failure`` for an input of kind ``entity`` that broke one rule.
+
+    >>> invalid_one("span", FlextErrorCode.EMPTY, "name", "give it a name").failure().codes
+    frozenset({<FlextErrorCode.EMPTY: 'empty'>})
+    """
+    return invalid(entity, [FlextFieldError(code=code, field=field, message=message)])
 
 
 def describe(value: object) -> str:

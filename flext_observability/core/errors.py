@@ -58,6 +58,7 @@ class FlextErrorCode(StrEnum):
     INCOMPATIBLE = "incompatible"
     CONFLICTING_DEFINITION = "conflicting_definition"
     WRONG_LABELS = "wrong_labels"
+    CALLBACK_FAILED = "callback_failed"
     MISSING_HELP = "missing_help"
     NAMING_CAMEL_CASE = "naming_camel_case"
     NAMING_COLON = "naming_colon"

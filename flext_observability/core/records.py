@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from returns.result import Failure, Result
 
-from flext_observability.core.checks import Problems, add, describe, read_items
+from flext_observability.core.checks import Problems, add, describe, invalid, invalid_one, read_items
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 
 if TYPE_CHECKING:
@@ -28,12 +28,7 @@ JsonDict = dict[str, JsonValue]
 
 def wrong_entity(entity: str, value: object, expected: str) -> Failure[FlextValidationError]:
     """The failure for a value that is not an entity of the expected class."""
-    error = FlextFieldError(
-        code=FlextErrorCode.WRONG_TYPE,
-        field="",
-        message=f"expected a {expected}, got {describe(value)}",
-    )
-    return Failure(FlextValidationError(entity=entity, errors=(error,)))
+    return invalid_one(entity, FlextErrorCode.WRONG_TYPE, "", f"expected a {expected}, got {describe(value)}")
 
 
 def read_fields(
@@ -107,11 +102,11 @@ def read_record(
     problems: Problems = []
     fields = read_fields(problems, "", data, required=required, optional=optional, entity=entity)
     if fields is None:
-        return Failure(FlextValidationError(entity=entity, errors=tuple(problems)))
+        return invalid(entity, problems)
     result = build(**fields)
     if not problems:
         return result
     match result:
         case Failure(error):
             problems.extend(error.errors)
-    return Failure(FlextValidationError(entity=entity, errors=tuple(problems)))
+    return invalid(entity, problems)

@@ -24,9 +24,9 @@ import math
 from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, describe
+from flext_observability.core.checks import Problems, add, describe, invalid
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.headers import percent_decode
@@ -184,5 +184,5 @@ def parse_otel_environment(environ: Mapping[str, str]) -> Result[TracingSettings
         disabled=environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
     )
     if problems:
-        return Failure(FlextValidationError(entity="environment", errors=tuple(problems)))
+        return invalid("environment", problems)
     return Success(settings)

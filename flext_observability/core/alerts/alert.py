@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
 from flext_observability.core.checks import (
     Problems,
@@ -26,6 +26,7 @@ from flext_observability.core.checks import (
     check_string_map,
     check_text,
     check_timestamp,
+    invalid,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
@@ -156,7 +157,7 @@ def build_alert(  # noqa: PLR0913 - one argument per field, all keyword-only
         or checked_status is None
         or checked_start is None
     ):
-        return Failure(FlextValidationError(entity="alert", errors=tuple(problems)))
+        return invalid("alert", problems)
     return Success(
         FlextAlert(
             name=checked_name,
@@ -199,7 +200,7 @@ def _check_fingerprint(alert: FlextAlert, recorded: object) -> Result[FlextAlert
         "fingerprint",
         f"does not match name and labels (expected {alert.fingerprint}); drop it to recompute",
     )
-    return Failure(FlextValidationError(entity="alert", errors=tuple(problems)))
+    return invalid("alert", problems)
 
 
 def alert_from_dict(data: object) -> Result[FlextAlert, FlextValidationError]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
 from flext_observability.core.checks import (
     Problems,
@@ -28,6 +28,7 @@ from flext_observability.core.checks import (
     check_text,
     check_timestamp,
     describe,
+    invalid,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH, MAX_TEXT_LENGTH, MAX_UNIT_LENGTH
@@ -145,7 +146,7 @@ def build_health_check(  # noqa: PLR0913 - one argument per field, all keyword-o
         or checked_time is None
         or checked_duration is None
     ):
-        return Failure(FlextValidationError(entity="health_check", errors=tuple(problems)))
+        return invalid("health_check", problems)
     return Success(
         FlextHealthCheck(
             component=checked_component,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
 from flext_observability.core.checks import (
     Problems,
@@ -31,6 +31,7 @@ from flext_observability.core.checks import (
     check_text,
     check_timestamp,
     describe,
+    invalid,
     key_path,
     read_items,
     read_sequence,
@@ -210,7 +211,7 @@ def build_log_entry(  # noqa: PLR0913 - one argument per field, all keyword-only
         or checked_time is None
         or checked_context is None
     ):
-        return Failure(FlextValidationError(entity="log_entry", errors=tuple(problems)))
+        return invalid("log_entry", problems)
     return Success(
         FlextLogEntry(
             event=checked_event,

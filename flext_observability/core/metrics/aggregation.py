@@ -32,7 +32,16 @@ from typing import TYPE_CHECKING, Final, TypeVar, final
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, add, check_count, check_finite, describe, read_sequence
+from flext_observability.core.checks import (
+    Problems,
+    add,
+    check_count,
+    check_finite,
+    describe,
+    invalid,
+    invalid_one,
+    read_sequence,
+)
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.metrics.sketch import SketchState, sketch_add, sketch_merge
 
@@ -148,19 +157,19 @@ def new_histogram(bounds: object = DEFAULT_BUCKETS) -> Result[HistogramState, Fl
     problems: Problems = []
     items = read_sequence(problems, "bounds", bounds)
     if items is None:
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     if items and _is_positive_infinity(items[-1]):
         items.pop()
     if not items:
         add(problems, FlextErrorCode.EMPTY, "bounds", "give at least one finite upper bound, such as 0.1 or 1.0")
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     if not check_count(problems, "bounds", len(items), MAX_BUCKETS, "finite bounds"):
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     checked = [check_finite(problems, f"bounds[{index}]", item) for index, item in enumerate(items)]
     # Adding 0.0 turns -0.0 into 0.0, so that the bucket's le label reads "0.0".
     finite = [bound + 0.0 for bound in checked if bound is not None]
     if len(finite) != len(checked):
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     for index, (low, high) in enumerate(pairwise(finite), start=1):
         if high <= low:
             add(
@@ -171,7 +180,7 @@ def new_histogram(bounds: object = DEFAULT_BUCKETS) -> Result[HistogramState, Fl
                 "list the bounds in increasing order, each once",
             )
     if problems:
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     return Success(HistogramState(bounds=tuple(finite), counts=(0,) * (len(finite) + 1)))
 
 
@@ -203,7 +212,7 @@ def observe(state: S, value: object) -> Result[S, FlextValidationError]:
         return _observe_histogram(state, value)
     if isinstance(state, SketchState):
         return sketch_add(state, value)
-    return _failure("aggregation", [_wrong_state("state", state, _ANY_STATE)])
+    return invalid("aggregation", [_wrong_state("state", state, _ANY_STATE)])
 
 
 def _add_to_counter(state: CounterState, value: object) -> Result[CounterState, FlextValidationError]:
@@ -218,7 +227,7 @@ def _add_to_counter(state: CounterState, value: object) -> Result[CounterState, 
             f"a counter only goes up; got {number!r} (use a gauge for values that go down)",
         )
     if problems or current is None or number is None:
-        return _failure("counter", problems)
+        return invalid("counter", problems)
     return _total_state("counter", current + number, CounterState)
 
 
@@ -227,7 +236,7 @@ def _set_gauge(value: object) -> Result[GaugeState, FlextValidationError]:
     problems: Problems = []
     number = check_finite(problems, "value", value)
     if number is None:
-        return _failure("gauge", problems)
+        return invalid("gauge", problems)
     return Success(GaugeState(value=number))
 
 
@@ -239,12 +248,12 @@ def adjust_gauge(state: GaugeState, delta: object) -> Result[GaugeState, FlextVa
     """
     given: object = state  # the annotation binds type checkers, not every caller
     if not isinstance(given, GaugeState):
-        return _failure("gauge", [_wrong_state("state", given, "a GaugeState")])
+        return invalid("gauge", [_wrong_state("state", given, "a GaugeState")])
     problems: Problems = []
     current = check_finite(problems, "state.value", given.value)
     number = check_finite(problems, "delta", delta)
     if current is None or number is None:
-        return _failure("gauge", problems)
+        return invalid("gauge", problems)
     return _total_state("gauge", current + number, GaugeState)
 
 
@@ -254,10 +263,10 @@ def _observe_histogram(state: HistogramState, value: object) -> Result[Histogram
         return _malformed_histogram("state")
     number = check_finite(problems, "value", value)
     if number is None:
-        return _failure("histogram", problems)
+        return invalid("histogram", problems)
     total = state.sum + number
     if not math.isfinite(total):
-        return _failure("histogram", [_overflow("value")])
+        return invalid("histogram", [_overflow("value")])
     counts = list(state.counts)
     counts[bisect_left(state.bounds, number)] += 1
     return Success(HistogramState(bounds=state.bounds, counts=tuple(counts), sum=total, count=state.count + 1))
@@ -283,7 +292,7 @@ def merge(a: S, b: S) -> Result[S, FlextValidationError]:
     first = _kind(problems, "a", a)
     second = _kind(problems, "b", b)
     if first is None or second is None:
-        return _failure("aggregation", problems)
+        return invalid("aggregation", problems)
     if first != second:
         add(
             problems,
@@ -291,7 +300,7 @@ def merge(a: S, b: S) -> Result[S, FlextValidationError]:
             "b",
             f"cannot merge a {first} with a {second}; merge states of the same kind",
         )
-        return _failure("aggregation", problems)
+        return invalid("aggregation", problems)
     if isinstance(a, CounterState):
         return _merge_counters(a, b)
     if isinstance(a, GaugeState):
@@ -306,7 +315,7 @@ def _merge_counters(a: CounterState, b: CounterState) -> Result[CounterState, Fl
     first = _counter_value(problems, "a.value", a.value)
     second = _counter_value(problems, "b.value", b.value)
     if first is None or second is None:
-        return _failure("counter", problems)
+        return invalid("counter", problems)
     return _total_state("counter", first + second, CounterState)
 
 
@@ -315,7 +324,7 @@ def _merge_gauges(a: GaugeState, b: GaugeState) -> Result[GaugeState, FlextValid
     first = check_finite(problems, "a.value", a.value)
     second = check_finite(problems, "b.value", b.value)
     if first is None or second is None:
-        return _failure("gauge", problems)
+        return invalid("gauge", problems)
     return _total_state("gauge", first + second, GaugeState)
 
 
@@ -330,10 +339,10 @@ def _merge_histograms(a: HistogramState, b: HistogramState) -> Result[HistogramS
             field="b.bounds",
             message=f"{b.bounds!r} differ from a's {a.bounds!r}; only histograms with the same bounds can be merged",
         )
-        return _failure("histogram", [error])
+        return invalid("histogram", [error])
     total = a.sum + b.sum
     if not math.isfinite(total):
-        return _failure("histogram", [_overflow("b.sum")])
+        return invalid("histogram", [_overflow("b.sum")])
     counts = tuple(first + second for first, second in zip(a.counts, b.counts, strict=True))
     return Success(HistogramState(bounds=a.bounds, counts=counts, sum=total, count=a.count + b.count))
 
@@ -490,7 +499,7 @@ def _counter_value(problems: Problems, field: str, value: object) -> float | Non
 
 def _total_state(entity: str, total: float, make: type[_N]) -> Result[_N, FlextValidationError]:
     if not math.isfinite(total):
-        return _failure(entity, [_overflow("value")])
+        return invalid(entity, [_overflow("value")])
     return Success(make(value=total))
 
 
@@ -512,18 +521,14 @@ def _is_well_formed_histogram(state: HistogramState) -> bool:
 
 
 def _malformed_histogram(field: str) -> Failure[FlextValidationError]:
-    error = FlextFieldError(
-        code=FlextErrorCode.WRONG_TYPE,
-        field=field,
-        message="this HistogramState breaks the histogram rules (it was built or changed by hand); "
+    return invalid_one(
+        "histogram",
+        FlextErrorCode.WRONG_TYPE,
+        field,
+        "this HistogramState breaks the histogram rules (it was built or changed by hand); "
         "start from new_histogram() and use observe and merge",
     )
-    return _failure("histogram", [error])
 
 
 def _overflow(field: str) -> FlextFieldError:
     return FlextFieldError(code=FlextErrorCode.OUT_OF_RANGE, field=field, message=_OVERFLOW)
-
-
-def _failure(entity: str, problems: list[FlextFieldError]) -> Failure[FlextValidationError]:
-    return Failure(FlextValidationError(entity=entity, errors=tuple(problems)))

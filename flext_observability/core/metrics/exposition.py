@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems
+from flext_observability.core.checks import Problems, invalid
 from flext_observability.core.errors import FlextValidationError
 from flext_observability.core.metrics.aggregation import (
     AggregationState,
@@ -99,7 +99,7 @@ def _merge_family(first: FamilySnapshot, second: FamilySnapshot) -> Result[Famil
         else:
             nest_errors(problems, f"{first.spec.name}{dict(labels)}", result.failure())
     if problems:
-        return Failure(FlextValidationError(entity="snapshot", errors=tuple(problems)))
+        return invalid("snapshot", problems)
     series = tuple(SeriesSnapshot(labels, state) for labels, state in sorted(merged.items()))
     return Success(FamilySnapshot(spec=first.spec, series=series))
 
@@ -123,7 +123,7 @@ def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[M
         else:
             nest_errors(problems, family.spec.name, result.failure())
     if problems:
-        return Failure(FlextValidationError(entity="snapshot", errors=tuple(problems)))
+        return invalid("snapshot", problems)
     return Success(MetricsSnapshot(families=tuple(families[name] for name in sorted(families))))
 
 

@@ -32,6 +32,7 @@ from flext_observability.core.checks import (
     check_metric_name,
     check_text,
     describe,
+    invalid,
     read_sequence,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
@@ -191,7 +192,7 @@ def define_instrument(  # noqa: PLR0913 - one argument per part of the definitio
         or checked_quantiles is None
         or checked_max is None
     ):
-        return Failure(FlextValidationError(entity="instrument", errors=tuple(problems)))
+        return invalid("instrument", problems)
     return Success(
         InstrumentSpec(
             kind=checked_kind,

@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
 from flext_observability.core.checks import (
     Problems,
@@ -40,6 +40,7 @@ from flext_observability.core.checks import (
     check_text,
     check_timestamp,
     describe,
+    invalid,
     is_encodable,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
@@ -312,7 +313,7 @@ def _checked_metric(
         or checked_labels is None
         or checked_time is None
     ):
-        return Failure(FlextValidationError(entity="metric", errors=tuple(problems)))
+        return invalid("metric", problems)
     return Success(
         FlextMetric(
             name=checked_name,

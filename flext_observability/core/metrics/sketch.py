@@ -49,8 +49,8 @@ from typing import Final, final
 from attrs import field, frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, add, check_finite, describe
-from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
+from flext_observability.core.checks import Problems, add, check_finite, describe, invalid, invalid_one
+from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 
 DEFAULT_RELATIVE_ACCURACY: Final = 0.01
@@ -124,7 +124,7 @@ def new_sketch(
         )
     bins = _check_max_bins(problems, max_bins)
     if problems or accuracy is None or bins is None:
-        return Failure(FlextValidationError(entity=_ENTITY, errors=tuple(problems)))
+        return invalid(_ENTITY, problems)
     return Success(SketchState(relative_accuracy=accuracy, max_bins=bins))
 
 
@@ -150,10 +150,10 @@ def sketch_add(state: SketchState, value: object) -> Result[SketchState, FlextVa
     """
     problems: Problems = []
     if _checked_state(problems, "state", state) is None:
-        return Failure(FlextValidationError(entity=_ENTITY, errors=tuple(problems)))
+        return invalid(_ENTITY, problems)
     number = check_finite(problems, "value", value)
     if number is None:
-        return Failure(FlextValidationError(entity=_ENTITY, errors=tuple(problems)))
+        return invalid(_ENTITY, problems)
     total = state.sum + number
     if not math.isfinite(total):
         return _overflow("value")
@@ -193,7 +193,7 @@ def sketch_merge(a: SketchState, b: SketchState) -> Result[SketchState, FlextVal
     first = _checked_state(problems, "a", a)
     second = _checked_state(problems, "b", b)
     if first is None or second is None:
-        return Failure(FlextValidationError(entity=_ENTITY, errors=tuple(problems)))
+        return invalid(_ENTITY, problems)
     if first.relative_accuracy != second.relative_accuracy:
         add(
             problems,
@@ -210,7 +210,7 @@ def sketch_merge(a: SketchState, b: SketchState) -> Result[SketchState, FlextVal
             f"is {second.max_bins} but a's is {first.max_bins}; only sketches with the same bin limit can be merged",
         )
     if problems:
-        return Failure(FlextValidationError(entity=_ENTITY, errors=tuple(problems)))
+        return invalid(_ENTITY, problems)
     total = first.sum + second.sum
     if not math.isfinite(total):
         return _overflow("b.sum")
@@ -361,15 +361,9 @@ def _store_size(store: object, max_bins: int) -> int:
 
 
 def _overflow(field: str) -> Failure[FlextValidationError]:
-    return Failure(
-        FlextValidationError(
-            entity=_ENTITY,
-            errors=(
-                FlextFieldError(
-                    code=FlextErrorCode.OUT_OF_RANGE,
-                    field=field,
-                    message="the sum of the observations would exceed the largest float; record them in a larger unit",
-                ),
-            ),
-        ),
+    return invalid_one(
+        _ENTITY,
+        FlextErrorCode.OUT_OF_RANGE,
+        field,
+        "the sum of the observations would exceed the largest float; record them in a larger unit",
     )

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, describe, is_encodable, read_sequence
+from flext_observability.core.checks import Problems, add, describe, invalid, is_encodable, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.headers import percent_decode, read_header_values
@@ -119,7 +119,7 @@ class Baggage(Mapping[str, BaggageEntry]):
         checked_value = _check_text(problems, "value", value, what="value")
         checked_properties = _check_properties(problems, properties)
         if problems or checked_name is None or checked_value is None or checked_properties is None:
-            return Failure(FlextValidationError(entity="baggage", errors=tuple(problems)))
+            return invalid("baggage", problems)
         members = dict(_items(self.members))
         members[checked_name] = BaggageEntry(value=checked_value, properties=checked_properties)
         if len(members) > MAX_BAGGAGE_MEMBERS:
@@ -142,7 +142,7 @@ class Baggage(Mapping[str, BaggageEntry]):
                     "carries; send less",
                 )
         if problems:
-            return Failure(FlextValidationError(entity="baggage", errors=tuple(problems)))
+            return invalid("baggage", problems)
         return Success(Baggage(members=FrozenMap.adopt(members)))
 
     def without(self, name: object) -> Baggage:

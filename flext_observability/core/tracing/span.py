@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from attrs import field, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
 from flext_observability.core.attributes import Attributes, check_attributes
 from flext_observability.core.checks import (
@@ -32,6 +32,7 @@ from flext_observability.core.checks import (
     check_text,
     check_time_ns,
     describe,
+    invalid,
     read_sequence,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
@@ -368,7 +369,7 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
         or dropped[1] is None
         or dropped[2] is None
     ):
-        return Failure(FlextValidationError(entity="span", errors=tuple(problems)))
+        return invalid("span", problems)
     return Success(
         FlextSpan(
             trace_id=checked_trace,

@@ -26,9 +26,9 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from attrs import frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, check_count, check_hex_id, read_sequence
+from flext_observability.core.checks import Problems, add, check_count, check_hex_id, invalid, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.limits import MAX_SPANS_PER_TRACE, TRACE_ID_LENGTH
 from flext_observability.core.records import nest_errors, read_record, wrong_entity
@@ -142,7 +142,7 @@ def assemble_trace(spans: object) -> Result[FlextTrace, FlextValidationError]:
     if items is not None and not items:
         add(problems, FlextErrorCode.EMPTY, "spans", "a trace needs at least one span")
     if items is None or problems or not check_count(problems, "spans", len(items), MAX_SPANS_PER_TRACE, "spans"):
-        return Failure(FlextValidationError(entity="trace", errors=tuple(problems)))
+        return invalid("trace", problems)
     valid: list[FlextSpan] = []
     for index, item in enumerate(items):
         checked = validate_span(item)
@@ -151,7 +151,7 @@ def assemble_trace(spans: object) -> Result[FlextTrace, FlextValidationError]:
         else:
             nest_errors(problems, f"spans[{index}]", checked.failure())
     if problems:
-        return Failure(FlextValidationError(entity="trace", errors=tuple(problems)))
+        return invalid("trace", problems)
     trace_id = valid[0].trace_id
     for index, span in enumerate(valid):
         if span.trace_id != trace_id:
@@ -163,7 +163,7 @@ def assemble_trace(spans: object) -> Result[FlextTrace, FlextValidationError]:
             )
     _check_tree(problems, valid)
     if problems:
-        return Failure(FlextValidationError(entity="trace", errors=tuple(problems)))
+        return invalid("trace", problems)
     ordered = tuple(sorted(valid, key=lambda span: (span.start_time_ns, span.span_id)))
     return Success(FlextTrace(trace_id=trace_id, spans=ordered))
 
@@ -191,7 +191,7 @@ def _build_trace(*, trace_id: object, spans: object) -> Result[FlextTrace, Flext
         else:
             nest_errors(problems, f"spans[{index}]", read.failure())
     if problems or checked_id is None:
-        return Failure(FlextValidationError(entity="trace", errors=tuple(problems)))
+        return invalid("trace", problems)
     return assemble_trace(parsed).bind(lambda assembled: _belongs_to(checked_id, assembled))
 
 
@@ -205,7 +205,7 @@ def _belongs_to(trace_id: str, trace: FlextTrace) -> Result[FlextTrace, FlextVal
         "trace_id",
         f"the spans belong to trace {trace.trace_id}, not {trace_id}",
     )
-    return Failure(FlextValidationError(entity="trace", errors=tuple(problems)))
+    return invalid("trace", problems)
 
 
 def trace_from_dict(data: object) -> Result[FlextTrace, FlextValidationError]:

@@ -26,9 +26,9 @@ from __future__ import annotations
 from typing import Final
 
 from attrs import evolve, frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, check_hex_id, describe
+from flext_observability.core.checks import Problems, add, check_hex_id, describe, invalid, invalid_one
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.headers import OPTIONAL_WHITESPACE, read_header_values
 from flext_observability.core.limits import SPAN_ID_LENGTH, TRACE_ID_LENGTH
@@ -156,7 +156,7 @@ def build_span_context(
         or checked_remote is None
         or not isinstance(trace_state, TraceState)
     ):
-        return Failure(FlextValidationError(entity="span_context", errors=tuple(problems)))
+        return invalid("span_context", problems)
     return Success(
         SpanContext(
             trace_id=checked_trace,
@@ -179,11 +179,6 @@ def child_of(parent: SpanContext, span_id: str) -> SpanContext:
     :func:`format_traceparent` sends nothing for a context with an invalid id.
     """
     return evolve(parent, span_id=span_id, remote=False)
-
-
-def _failure(code: FlextErrorCode, field: str, message: str) -> Failure[FlextValidationError]:
-    error = FlextFieldError(code=code, field=field, message=message)
-    return Failure(FlextValidationError(entity="traceparent", errors=(error,)))
 
 
 def parse_traceparent(header: object) -> Result[SpanContext, FlextValidationError]:
@@ -231,16 +226,18 @@ def parse_traceparent(header: object) -> Result[SpanContext, FlextValidationErro
     """
     values = read_header_values(header, _TRACEPARENT_FIELD, MAX_TRACEPARENT_LENGTH)
     if isinstance(values, FlextFieldError):
-        return Failure(FlextValidationError(entity="traceparent", errors=(values,)))
+        return invalid("traceparent", [values])
     if len(values) > 1:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.TOO_MANY,
             _TRACEPARENT_FIELD,
             f"received {len(values)} traceparent headers; a request carries one, so the trace restarts",
         )
     text = values[0].strip(OPTIONAL_WHITESPACE) if values else ""
     if not text:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.EMPTY,
             _TRACEPARENT_FIELD,
             "is empty; send 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>",
@@ -251,31 +248,36 @@ def parse_traceparent(header: object) -> Result[SpanContext, FlextValidationErro
 def _read_traceparent(text: str) -> Result[SpanContext, FlextValidationError]:
     version = text[:2]
     if len(text) <= _DELIMITERS[0] or text[_DELIMITERS[0]] != "-" or not _is_hex(version):
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.INVALID_TEXT,
             f"{_TRACEPARENT_FIELD}.version",
             f"{describe(text)} does not start with a version of 2 lowercase hex digits and '-'; send version 00",
         )
     if version == _FORBIDDEN_VERSION:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.OUT_OF_RANGE,
             f"{_TRACEPARENT_FIELD}.version",
             "version ff is invalid in W3C Trace Context; send version 00",
         )
     if version == _VERSION_00 and len(text) != TRACEPARENT_LENGTH:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.INVALID_TEXT,
             _TRACEPARENT_FIELD,
             f"has {len(text)} characters; version 00 is exactly 55: 00-<32 hex>-<16 hex>-<2 hex>",
         )
     if len(text) < TRACEPARENT_LENGTH:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.INVALID_TEXT,
             _TRACEPARENT_FIELD,
             f"has {len(text)} characters; version {version} starts with the 55 of version 00",
         )
     if any(text[index] != "-" for index in _DELIMITERS) or text[TRACEPARENT_LENGTH:][:1] not in {"", "-"}:
-        return _failure(
+        return invalid_one(
+            "traceparent",
             FlextErrorCode.INVALID_TEXT,
             _TRACEPARENT_FIELD,
             f"{describe(text)} is not version-traceid-parentid-flags: fields are separated by '-', "
@@ -293,7 +295,7 @@ def _read_traceparent(text: str) -> Result[SpanContext, FlextValidationError]:
             f"{describe(flags)} is not 2 lowercase hex digits; send 01 (sampled) or 00",
         )
     if problems or trace_id is None or parent_id is None:
-        return Failure(FlextValidationError(entity="traceparent", errors=tuple(problems)))
+        return invalid("traceparent", problems)
     bits = int(flags, 16)
     return Success(
         SpanContext(

@@ -15,9 +15,9 @@ import re
 from typing import Final
 
 from attrs import frozen
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, describe
+from flext_observability.core.checks import Problems, add, describe, invalid
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
 from flext_observability.core.headers import OPTIONAL_WHITESPACE, read_header_values
 from flext_observability.core.tracing.span import MAX_TRACE_STATE_LENGTH
@@ -121,7 +121,7 @@ class TraceState:
         checked_key = _check_key(problems, key)
         checked_value = _check_value(problems, value)
         if problems or checked_key is None or checked_value is None:
-            return Failure(FlextValidationError(entity="tracestate", errors=tuple(problems)))
+            return invalid("tracestate", problems)
         others = tuple(pair for pair in _pairs(self.entries) if pair[0] != checked_key)
         entries = ((checked_key, checked_value), *others)
         return Success(TraceState(entries=entries[:MAX_TRACE_STATE_MEMBERS]))

@@ -196,18 +196,7 @@ class Family:
         return values
 
     def _check_values(self, raw: tuple[object, ...]) -> tuple[str, ...] | str:
-        problems: Problems = []
-        checked: list[str] = []
-        for name, value in zip(self.spec.label_names, raw, strict=True):
-            # Integers are common label values (status codes); anything else must be text.
-            text = int.__repr__(value) if isinstance(value, int) and not isinstance(value, bool) else value
-            label = check_text(problems, f"labels[{name!r}]", text, max_length=MAX_LABEL_VALUE_LENGTH, allow_empty=True)
-            if label is not None:
-                policy = self.redaction
-                checked.append(policy.replacement if is_sensitive_key(policy, name) else redact_text(policy, label))
-        if problems:
-            return "; ".join(str(problem) for problem in problems)
-        return tuple(checked)
+        return check_label_values(self.spec.label_names, raw, self.redaction)
 
     def _refuse_labels(self, message: str) -> Series:
         return type(self.root).plain().refusing(self, _problem(FlextErrorCode.WRONG_LABELS, "labels", message))
@@ -236,6 +225,23 @@ class Family:
         if overflow is not None:
             series.append(SeriesSnapshot(_OVERFLOW_PAIRS, maker.state_of(overflow, self.spec)))
         return FamilySnapshot(spec=self.spec, series=tuple(series))
+
+
+def check_label_values(
+    names: tuple[str, ...], raw: tuple[object, ...], policy: RedactionPolicy
+) -> tuple[str, ...] | str:
+    """The label values as the series keeps them (checked, then redacted), or what is wrong with them."""
+    problems: Problems = []
+    checked: list[str] = []
+    for name, value in zip(names, raw, strict=True):
+        # Integers are common label values (status codes); anything else must be text.
+        text = int.__repr__(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        label = check_text(problems, f"labels[{name!r}]", text, max_length=MAX_LABEL_VALUE_LENGTH, allow_empty=True)
+        if label is not None:
+            checked.append(policy.replacement if is_sensitive_key(policy, name) else redact_text(policy, label))
+    if problems:
+        return "; ".join(str(problem) for problem in problems)
+    return tuple(checked)
 
 
 class Series:

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, add
+from flext_observability.core.checks import Problems, add, invalid_one
 from flext_observability.core.errors import FlextErrorCode, FlextExportError, FlextValidationError
 from flext_observability.core.metrics.aggregation import (
     CounterState,
@@ -48,11 +48,12 @@ from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from pathlib import Path
 
     from prometheus_client.registry import Collector
@@ -111,7 +112,8 @@ class FlextMetricsService:
         self._clock = clock if clock is not None else SystemClock()
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {}
-        self._warned_overflow: set[str] = set()
+        self._callbacks: dict[str, CallbackFamily] = {}
+        self._warned_callbacks: set[tuple[str, FlextErrorCode]] = set()
         self._rejected: Counter = self._self_metric(
             REJECTED_SAMPLES,
             "Samples refused by flext-observability (bad value or labels), by metric and reason.",
@@ -171,15 +173,29 @@ class FlextMetricsService:
                 if conflict is None and isinstance(root, kind):
                     return Success(root)
                 return Failure(conflict or _kind_mismatch(existing.spec))
-            if len(self._families) >= self._max_instruments:
-                return Failure(_too_many_instruments(self._max_instruments))
-            for family in self._families.values():
-                clash = name_clash(family.spec, wanted)
-                if clash is not None:
-                    return Failure(clash)
+            refusal = self._refuse_new(wanted)
+            if refusal is not None:
+                return Failure(refusal)
             family = self._new_family(wanted)
             self._families[wanted.name] = family
         return Success(family.root) if isinstance(family.root, kind) else Failure(_kind_mismatch(wanted))
+
+    def _refuse_new(self, wanted: InstrumentSpec) -> FlextValidationError | None:
+        """Why ``wanted`` cannot join the instruments (a name in use, or too many); call with the lock held."""
+        if wanted.name in self._families or wanted.name in self._callbacks:
+            holder = self._families.get(wanted.name) or self._callbacks[wanted.name]
+            return instrument_conflict(holder.spec, wanted) or _kind_mismatch(
+                holder.spec, "read when scraped" if wanted.name in self._callbacks else "updated by calls"
+            )
+        if len(self._families) + len(self._callbacks) >= self._max_instruments:
+            return _too_many_instruments(self._max_instruments)
+        specs = [family.spec for family in self._families.values()]
+        specs += [family.spec for family in self._callbacks.values()]
+        for other in specs:
+            clash = name_clash(other, wanted)
+            if clash is not None:
+                return clash
+        return None
 
     def _define(  # noqa: PLR0913, PLR0917 - one instrument definition, taken apart
         self,
@@ -253,6 +269,109 @@ class FlextMetricsService:
         """A summary reporting ``quantiles`` (default 0.5, 0.9, 0.99) of a 1%-accurate sketch."""
         return self._define(MetricKind.SUMMARY, Summary, name, help, unit, labels, max_series, quantiles=quantiles)
 
+    # --- read when scraped -------------------------------------------------
+
+    def counter_callback(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        read: Callable[[], object],
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        max_series: int | None = None,
+    ) -> Result[CallbackHandle, FlextValidationError]:
+        """A counter whose value ``read()`` gives at each snapshot (a total kept elsewhere).
+
+        ``read`` returns a number, or ``(labels, value)`` pairs for a labelled
+        counter. Registering the same definition again adds a second reader
+        whose values add up with the first's.
+
+        >>> service = FlextMetricsService()
+        >>> jobs = {"done": 3}
+        >>> service.counter_callback("jobs_done_total", "Jobs finished.", lambda: jobs["done"]).unwrap().name
+        'jobs_done_total'
+        >>> service.snapshot().family("jobs_done_total").state()
+        CounterState(value=3.0)
+        """
+        return self._callback(MetricKind.COUNTER, name, help, read, unit, labels, max_series)
+
+    def gauge_callback(
+        self,
+        name: str,
+        help: str,  # noqa: A002 - prometheus_client's name for it
+        read: Callable[[], object],
+        *,
+        unit: str = "",
+        labels: Iterable[str] = (),
+        max_series: int | None = None,
+    ) -> Result[CallbackHandle, FlextValidationError]:
+        """A gauge whose value ``read()`` gives at each snapshot (a queue's length, memory in use, ...).
+
+        >>> service = FlextMetricsService()
+        >>> queue = [1, 2]
+        >>> handle = service.gauge_callback("work_queue_items", "Items waiting.", lambda: len(queue)).unwrap()
+        >>> queue.append(3)
+        >>> service.snapshot().family("work_queue_items").state()
+        GaugeState(value=3.0)
+        >>> handle.remove()
+        >>> service.snapshot().family("work_queue_items").series
+        ()
+        """
+        return self._callback(MetricKind.GAUGE, name, help, read, unit, labels, max_series)
+
+    def _callback(  # noqa: PLR0913, PLR0917 - one callback definition, taken apart
+        self,
+        kind: MetricKind,
+        name: str,
+        help_text: str,
+        read: Callable[[], object],
+        unit: str,
+        labels: Iterable[str],
+        max_series: int | None,
+    ) -> Result[CallbackHandle, FlextValidationError]:
+        given: object = read  # callers outside the type checker may pass anything
+        if not callable(given):
+            return invalid_one(
+                "instrument",
+                FlextErrorCode.WRONG_TYPE,
+                "read",
+                f"expected a function to call, got {type(read).__name__}",
+            )
+        spec = define_instrument(
+            kind=kind,
+            name=name,
+            help_text=help_text,
+            unit=unit,
+            label_names=_as_tuple(labels),
+            max_series=self._max_series if max_series is None else max_series,
+        )
+        if isinstance(spec, Failure):
+            return Failure(spec.failure())
+        wanted = spec.unwrap()
+        with self._lock:
+            family = self._callbacks.get(wanted.name)
+            if family is None or instrument_conflict(family.spec, wanted) is not None:
+                refusal = self._refuse_new(wanted)
+                if refusal is not None:
+                    return Failure(refusal)
+                family = CallbackFamily(
+                    wanted,
+                    redaction=self._redaction,
+                    on_reject=self._count_callback_rejection,
+                    on_overflow=self._count_overflow,
+                )
+                self._callbacks[wanted.name] = family
+        return Success(family.add(read))
+
+    def _count_callback_rejection(self, metric: str, reason: FlextErrorCode, detail: str) -> None:
+        self._count_rejection(metric, reason)
+        with self._lock:
+            first = (metric, reason) not in self._warned_callbacks
+            self._warned_callbacks.add((metric, reason))
+        if first:
+            _LOG.warning("metric %s: a reader's sample was refused (%s): %s", metric, reason.value, detail)
+
     # --- entities ----------------------------------------------------------
 
     def record_metric(self, metric: FlextMetric) -> Result[FlextMetric, FlextValidationError]:
@@ -290,8 +409,9 @@ class FlextMetricsService:
     def snapshot(self) -> MetricsSnapshot:
         """An immutable copy of every series of every instrument, ordered by name."""
         with self._lock:
-            families = [self._families[name] for name in sorted(self._families)]
-        return MetricsSnapshot(families=tuple(family.snapshot() for family in families))
+            holders: dict[str, Family | CallbackFamily] = {**self._families, **self._callbacks}
+        # Readers run here, outside the lock, so that a reader may use the service.
+        return MetricsSnapshot(families=tuple(holders[name].snapshot() for name in sorted(holders)))
 
     def get_metrics_summary(self) -> tuple[SummaryRow, ...]:
         """One row of readable text per series: its value, or count, sum and quantiles.
@@ -371,9 +491,10 @@ class FlextMetricsService:
         return write_textfile(self.registry, path)
 
 
-def _kind_mismatch(spec: InstrumentSpec) -> FlextValidationError:
+def _kind_mismatch(spec: InstrumentSpec, how: str = "") -> FlextValidationError:
     problems: Problems = []
-    add(problems, FlextErrorCode.CONFLICTING_DEFINITION, "kind", f"{spec.name!r} is a {spec.kind.value}")
+    what = f"{spec.name!r} is a {spec.kind.value}" + (f" {how}; give this one another name" if how else "")
+    add(problems, FlextErrorCode.CONFLICTING_DEFINITION, "kind", what)
     return FlextValidationError(entity="instrument", errors=tuple(problems))
 
 

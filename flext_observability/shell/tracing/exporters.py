@@ -18,12 +18,9 @@ import email.utils
 import gzip
 import json
 import math
-import random
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Final, Protocol, TextIO, runtime_checkable
 
@@ -34,7 +31,7 @@ from flext_observability.core.errors import FlextExportError
 from flext_observability.core.tracing.otlp import encode_spans
 from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
-from flext_observability.shell.bounded_call import call_within
+from flext_observability.shell.http_client import HttpClient, RetryPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -183,7 +180,6 @@ class ConsoleSpanExporter:
 RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
 """The answers after which OTLP/HTTP says to retry (with backoff, honouring Retry-After)."""
 
-_MAX_REASON: Final = 500
 _MAX_RETRY_AFTER: Final = 60.0
 
 
@@ -243,6 +239,11 @@ class FlextOtlpHttpExporter:
         self.resource = dict(resource or {})
         self.backoff = backoff
         self._stopped = threading.Event()
+        # A shutdown ends the pause between attempts, and the retries with it.
+        self._client = HttpClient(pause=self._stopped.wait)
+        self._retry = RetryPolicy(
+            attempts=max_retries + 1, backoff=backoff, max_pause=_MAX_RETRY_AFTER, retry_statuses=RETRYABLE_STATUSES
+        )
 
     def __repr__(self) -> str:
         return f"FlextOtlpHttpExporter({self.endpoint!r})"
@@ -257,21 +258,13 @@ class FlextOtlpHttpExporter:
             body, headers = self._request(spans)
         except Exception as error:  # noqa: BLE001 - an encoding bug fails the batch, not the thread
             return Failure(FlextExportError(target=self.endpoint, message=f"encoding failed: {error!r}"))
-        deadline = time.monotonic() + min(timeout, self.timeout)
-        failure = FlextExportError(target=self.endpoint, message="timed out before the first attempt")
-        for attempt in range(self.max_retries + 1):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            status, reason, wait = self._attempt(body, headers, remaining)
-            if status is not None and 200 <= status < 300:
-                return Success(_accepted(len(spans), reason))
-            failure = FlextExportError(target=self.endpoint, message=reason[:_MAX_REASON], status=status)
-            if status is not None and status not in RETRYABLE_STATUSES:
-                return Failure(failure)
-            if attempt == self.max_retries or not self._wait_before_retry(attempt, wait, deadline):
-                break
-        return Failure(failure)
+        sent = self._client.send(
+            "POST", self.endpoint, body=body, headers=headers, timeout=min(timeout, self.timeout), retry=self._retry
+        )
+        if isinstance(sent, Success):
+            return Success(_accepted(len(spans), sent.unwrap().text))
+        problem = sent.failure()
+        return Failure(FlextExportError(target=self.endpoint, message=problem.message, status=problem.status))
 
     def _request(self, spans: Sequence[FlextSpan]) -> tuple[bytes, dict[str, str]]:
         """The body (gzipped unless told otherwise) and headers of one export."""
@@ -284,36 +277,6 @@ class FlextOtlpHttpExporter:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         return body, headers
-
-    def _wait_before_retry(self, attempt: int, retry_after: float | None, deadline: float) -> bool:
-        """Wait out the backoff (at least Retry-After); ``False`` when time is up or the exporter shuts down."""
-        pause = min(
-            max(retry_after or 0.0, self.backoff * (2**attempt) * random.uniform(0.5, 1.5)),  # noqa: S311 - jitter
-            _MAX_RETRY_AFTER,
-        )
-        if deadline - time.monotonic() <= pause:
-            return False
-        # A shutdown ends the wait, and the retries with it.
-        return not self._stopped.wait(pause)
-
-    def _attempt(self, body: bytes, headers: dict[str, str], budget: float) -> tuple[int | None, str, float | None]:
-        """One POST: ``(status, reason or body, Retry-After seconds)``; status ``None`` without an answer."""
-
-        def send() -> tuple[int, str, float | None]:
-            request = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")  # noqa: S310 - the configured collector
-            try:
-                with urllib.request.urlopen(request, timeout=budget) as response:  # noqa: S310 - same URL
-                    return response.status, response.read().decode("utf-8", "replace"), None
-            except urllib.error.HTTPError as answer:
-                text = answer.read().decode("utf-8", "replace").strip() or str(answer.reason)
-                return answer.code, text, retry_after_seconds(answer.headers.get("Retry-After"))
-
-        outcome = call_within(send, budget, name="flext-otlp-export")
-        if not outcome.finished:
-            return None, f"timed out: no complete answer within {budget:.3g} s", None
-        if outcome.error is not None or outcome.value is None:
-            return None, f"{type(outcome.error).__name__}: {outcome.error}", None
-        return outcome.value
 
     def shutdown(self, timeout: float) -> None:
         """Refuse later exports and stop retrying the current one."""

@@ -15,6 +15,11 @@ Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
 
 After ``os.fork()`` the child gets a fresh queue, lock, counters and thread;
 spans queued before the fork stay with the parent, which exports them once.
+
+Given a metrics service, the counters appear there as
+``flext_observability_spans_*_total`` and ``flext_observability_span_queue_size``,
+read when the service is scraped (see ``counter_callback``), so they are never
+a batch behind and cost the hot path nothing.
 """
 
 from __future__ import annotations
@@ -27,13 +32,17 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final, cast, overload
+from typing import TYPE_CHECKING, Final, overload
 
 from attrs import frozen
-from returns.result import Success
+from returns.result import Failure, Result, Success
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flext_observability.core.errors import FlextValidationError
     from flext_observability.core.tracing.span import FlextSpan
+    from flext_observability.shell.metrics.callbacks import CallbackHandle
     from flext_observability.shell.metrics.service import FlextMetricsService
     from flext_observability.shell.tracing.exporters import SpanExporter
     from flext_observability.shell.tracing.span import Span
@@ -102,9 +111,10 @@ class BatchSpanProcessor:
         self.max_export_batch_size = max_export_batch_size
         self.schedule_delay = schedule_delay
         self.export_timeout = export_timeout
-        self._metrics = _ProcessorMetrics(metrics) if metrics is not None else None
         self._fresh_state()
         _PROCESSORS.add(self)
+        if metrics is not None:
+            _register_metrics(self, metrics)
 
     def _fresh_state(self) -> None:
         self._lock = threading.Lock()
@@ -116,6 +126,7 @@ class BatchSpanProcessor:
         self._flush_wanted = 0
         self._in_flight = 0
         self._starts = itertools.count()
+        self._start_reads = 0
         self._ended = self._dropped_full = self._dropped_late = 0
         self._exported = self._failed = 0
         self._queued_total = 0
@@ -126,8 +137,6 @@ class BatchSpanProcessor:
         shut_down = self._shut_down
         self._fresh_state()
         self._shut_down = shut_down
-        if self._metrics is not None:
-            self._metrics.reset()
 
     # --- the hot path ---------------------------------------------------------
 
@@ -194,8 +203,6 @@ class BatchSpanProcessor:
                 self._handled_total += len(batch)
                 self._in_flight = 0
                 self._wake.notify_all()
-            if self._metrics is not None:
-                self._metrics.sync(self.counts())
 
     def _export(self, batch: list[Span]) -> tuple[int, int]:
         entities = SpanBatch(batch)
@@ -256,16 +263,20 @@ class BatchSpanProcessor:
                 exporter.shutdown(max(deadline - time.monotonic(), 0.0))
             except Exception:  # noqa: BLE001 - one exporter's failure must not stop the others
                 _LOG.exception("shutting span exporter %r down failed", exporter)
-        if self._metrics is not None:
-            self._metrics.sync(self.counts())
         return flushed
+
+    def _read_starts(self) -> int:
+        """Spans started so far (call with the lock held); ``on_start`` only calls ``next``, lock-free."""
+        started = next(self._starts) - self._start_reads
+        self._start_reads += 1
+        return started
 
     def counts(self) -> ProcessorCounts:
         """The counters, read together."""
         with self._lock:
             return ProcessorCounts(
-                # A count's pickled form holds its next value: read without counting.
-                started=cast("int", self._starts.__reduce__()[1][0]),
+                # Taking a value from the count is how it is read; the reads taken are subtracted.
+                started=self._read_starts(),
                 ended=self._ended,
                 dropped_queue_full=self._dropped_full,
                 dropped_after_shutdown=self._dropped_late,
@@ -312,50 +323,74 @@ class SpanBatch(Sequence["FlextSpan"]):
         return entity
 
 
-class _ProcessorMetrics:
-    """The processor's counters as metrics, brought up to date by the background thread.
+def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsService) -> None:
+    """Publish the processor's counters in ``service``, read when scraped (no lag, nothing on the hot path).
 
-    The hot path only touches plain integers; the metrics follow after each
-    export (and on flush and shutdown), so they lag by at most one batch.
+    The readers hold the processor weakly: once it is gone they report nothing.
     """
+    ref = weakref.ref(processor)
 
-    def __init__(self, service: FlextMetricsService) -> None:
-        self._started = service.counter("flext_observability_spans_started_total", "Sampled spans started.").unwrap()
-        self._ended = service.counter("flext_observability_spans_ended_total", "Sampled spans ended.").unwrap()
-        self._dropped = service.counter(
+    def reader(pick: Callable[[ProcessorCounts], object]) -> Callable[[], object]:
+        def read() -> object:
+            alive = ref()
+            return () if alive is None else pick(alive.counts())
+
+        return read
+
+    for name, help_text, pick in (
+        ("flext_observability_spans_started_total", "Sampled spans started.", _started),
+        ("flext_observability_spans_ended_total", "Sampled spans ended.", _ended),
+        ("flext_observability_spans_exported_total", "Spans every exporter accepted.", _exported),
+        (
+            "flext_observability_spans_failed_total",
+            "Spans an exporter refused or that could not be converted.",
+            _failed,
+        ),
+    ):
+        _report(service.counter_callback(name, help_text, reader(pick)))
+    _report(
+        service.counter_callback(
             "flext_observability_spans_dropped_total",
             "Ended spans dropped before export, by reason (queue_full, after_shutdown).",
+            reader(_dropped),
             labels=("reason",),
-        ).unwrap()
-        self._exported = service.counter(
-            "flext_observability_spans_exported_total", "Spans every exporter accepted."
-        ).unwrap()
-        self._failed = service.counter(
-            "flext_observability_spans_failed_total", "Spans an exporter refused or that could not be converted."
-        ).unwrap()
-        self._queue = service.gauge("flext_observability_span_queue_size", "Ended spans waiting for export.").unwrap()
-        self._lock = threading.Lock()
-        self._seen = ProcessorCounts(
-            started=0, ended=0, dropped_queue_full=0, dropped_after_shutdown=0, exported=0, failed=0, queued=0
         )
+    )
+    _report(
+        service.gauge_callback(
+            "flext_observability_span_queue_size", "Ended spans waiting for export.", reader(_queued)
+        )
+    )
 
-    def reset(self) -> None:
-        with self._lock:
-            self._seen = ProcessorCounts(
-                started=0, ended=0, dropped_queue_full=0, dropped_after_shutdown=0, exported=0, failed=0, queued=0
-            )
 
-    def sync(self, now: ProcessorCounts) -> None:
-        with self._lock:
-            seen, self._seen = self._seen, now
-        for counter, delta in (
-            (self._started, now.started - seen.started),
-            (self._ended, now.ended - seen.ended),
-            (self._dropped.labels(reason="queue_full"), now.dropped_queue_full - seen.dropped_queue_full),
-            (self._dropped.labels(reason="after_shutdown"), now.dropped_after_shutdown - seen.dropped_after_shutdown),
-            (self._exported, now.exported - seen.exported),
-            (self._failed, now.failed - seen.failed),
-        ):
-            if delta > 0:
-                counter.inc(delta)
-        self._queue.set(now.queued)
+def _report(registered: Result[CallbackHandle, FlextValidationError]) -> None:
+    """A self-metric the metrics service refused (its name is taken by another kind) is logged, not raised."""
+    if isinstance(registered, Failure):
+        _LOG.warning("the span processor's self-metric was not registered: %s", registered.failure())
+
+
+def _started(counts: ProcessorCounts) -> int:
+    return counts.started
+
+
+def _ended(counts: ProcessorCounts) -> int:
+    return counts.ended
+
+
+def _exported(counts: ProcessorCounts) -> int:
+    return counts.exported
+
+
+def _failed(counts: ProcessorCounts) -> int:
+    return counts.failed
+
+
+def _queued(counts: ProcessorCounts) -> int:
+    return counts.queued
+
+
+def _dropped(counts: ProcessorCounts) -> list[tuple[dict[str, str], int]]:
+    return [
+        ({"reason": "queue_full"}, counts.dropped_queue_full),
+        ({"reason": "after_shutdown"}, counts.dropped_after_shutdown),
+    ]

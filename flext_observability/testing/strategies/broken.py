@@ -1,32 +1,19 @@
-"""Hypothesis strategies for valid entities and for inputs that break one rule.
-
-Use them in your own property tests: the valid strategies generate entities
-that pass :func:`~flext_observability.validate_metric` and friends, and the
-``broken_*`` strategies generate field sets that break exactly one named
-rule, each tagged with the code validation must report.
-
->>> from hypothesis import given
->>> from flext_observability import metric_from_dict
->>> @given(metrics())
-... def test_round_trip(metric):
-...     assert metric_from_dict(metric.to_dict()).unwrap() == metric
->>> test_round_trip()
-"""
+"""Inputs that break one rule each: ``BrokenCase`` and the ``broken_*`` strategies, and malformed traces."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 from hypothesis import strategies as st
 from returns.result import Result
 
-from flext_observability.core.alerts.alert import RESERVED_ALERT_LABELS, FlextAlert, build_alert
+from flext_observability.core.alerts.alert import RESERVED_ALERT_LABELS, build_alert
 from flext_observability.core.checks import LABEL_NAME, METRIC_NAME
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
-from flext_observability.core.health.check import FlextHealthCheck, build_health_check
+from flext_observability.core.health.check import build_health_check
 from flext_observability.core.limits import (
     MAX_INT64,
     MAX_LABEL_VALUE_LENGTH,
@@ -34,27 +21,23 @@ from flext_observability.core.limits import (
     MAX_NAME_LENGTH,
     MAX_TIME_NS,
     MAX_TIMESTAMP,
-    MIN_INT64,
 )
-from flext_observability.core.logs.entry import RESERVED_CONTEXT_KEYS, FlextLogEntry, build_log_entry
-from flext_observability.core.metrics.metric import NON_BASE_UNITS, RESERVED_METRIC_LABELS, FlextMetric, build_metric
+from flext_observability.core.logs.entry import RESERVED_CONTEXT_KEYS, build_log_entry
+from flext_observability.core.metrics.metric import NON_BASE_UNITS, build_metric
 from flext_observability.core.tracing.span import FlextSpan, build_span
-from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
-from flext_observability.core.values import (
-    AlertSeverity,
-    AlertStatus,
-    HealthStatus,
-    LogLevel,
-    MetricKind,
-    SpanKind,
-    SpanStatusCode,
+from flext_observability.core.values import AlertStatus, MetricKind
+from flext_observability.testing.strategies._common import Fields, span_ids, texts, trace_ids
+from flext_observability.testing.strategies.valid import (
+    alert_fields,
+    health_check_fields,
+    log_entry_fields,
+    metric_fields,
+    span_fields,
+    span_trees,
 )
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
-
-Fields = dict[str, Any]
-"""Keyword arguments for one of the core's ``build_*`` functions."""
 
 
 @frozen
@@ -65,308 +48,6 @@ class BrokenCase:
     fields: Fields
     code: FlextErrorCode
     field: str
-
-
-# --- building blocks -------------------------------------------------------
-
-UTF8_TEXT: Final = st.characters(exclude_categories=["Cs"])
-"""Any character that encodes as UTF-8 (no lone surrogates), controls included."""
-
-
-def texts(*, min_size: int = 0, max_size: int = 40) -> SearchStrategy[str]:
-    """Text of any encodable characters, control characters and newlines included."""
-    return st.text(UTF8_TEXT, min_size=min_size, max_size=max_size)
-
-
-def metric_names() -> SearchStrategy[str]:
-    """Valid Prometheus metric names."""
-    return st.from_regex(METRIC_NAME, fullmatch=True).filter(lambda name: len(name) <= MAX_NAME_LENGTH)
-
-
-def label_names(reserved: frozenset[str] = RESERVED_METRIC_LABELS) -> SearchStrategy[str]:
-    """Valid label names, none starting with ``__`` and none in ``reserved``."""
-    return (
-        st.from_regex(LABEL_NAME, fullmatch=True)
-        .filter(lambda name: len(name) <= MAX_NAME_LENGTH and not name.startswith("__"))
-        .filter(lambda name: name not in reserved)
-    )
-
-
-def label_sets(
-    reserved: frozenset[str] = RESERVED_METRIC_LABELS, *, max_size: int = 5
-) -> SearchStrategy[dict[str, str]]:
-    """Valid label mappings (values may hold quotes, newlines and any Unicode)."""
-    return st.dictionaries(label_names(reserved), texts(max_size=60), max_size=max_size)
-
-
-def timestamps() -> SearchStrategy[float]:
-    """Seconds since the epoch between 1970 and 9999."""
-    return st.floats(min_value=0.0, max_value=MAX_TIMESTAMP, allow_nan=False)
-
-
-def finite_numbers() -> SearchStrategy[float]:
-    """Finite floats and integers that fit a float."""
-    return st.one_of(
-        st.floats(allow_nan=False, allow_infinity=False),
-        st.integers(min_value=-(2**53), max_value=2**53),
-    )
-
-
-def hex_ids(length: int) -> SearchStrategy[str]:
-    """Valid W3C ids: ``length`` lowercase hex digits, not all zero."""
-    return st.text("0123456789abcdef", min_size=length, max_size=length).filter(lambda text: text.strip("0") != "")
-
-
-def trace_ids() -> SearchStrategy[str]:
-    """Valid trace ids (32 hex digits)."""
-    return hex_ids(32)
-
-
-def span_ids() -> SearchStrategy[str]:
-    """Valid span ids (16 hex digits)."""
-    return hex_ids(16)
-
-
-def attribute_values() -> SearchStrategy[object]:
-    """Valid OpenTelemetry attribute values, arrays as lists or tuples."""
-    scalars: list[SearchStrategy[Any]] = [
-        st.booleans(),
-        st.integers(min_value=MIN_INT64, max_value=MAX_INT64),
-        st.floats(allow_nan=False, allow_infinity=False),
-        texts(max_size=30),
-    ]
-    arrays = [st.lists(scalar, max_size=4) for scalar in scalars]
-    return st.one_of(*scalars, *arrays, *(array.map(tuple) for array in arrays))
-
-
-def attribute_maps(*, max_size: int = 4) -> SearchStrategy[dict[str, object]]:
-    """Valid attribute mappings."""
-    return st.dictionaries(texts(min_size=1, max_size=20), attribute_values(), max_size=max_size)
-
-
-def context_values(max_leaves: int = 10) -> SearchStrategy[object]:
-    """JSON values for a log entry's context (nesting bounded well under the limit)."""
-    leaves = st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(),
-        st.floats(allow_nan=False, allow_infinity=False),
-        texts(max_size=30),
-    )
-    return st.recursive(
-        leaves,
-        lambda children: st.lists(children, max_size=3) | st.dictionaries(texts(max_size=10), children, max_size=3),
-        max_leaves=max_leaves,
-    )
-
-
-# --- valid entities --------------------------------------------------------
-
-UNITS: Final = ("", "", "seconds", "bytes", "ratio", "rows")
-
-
-@st.composite
-def metric_fields(draw: st.DrawFn, kind: MetricKind | None = None) -> Fields:
-    """Fields that :func:`~flext_observability.build_metric` accepts."""
-    chosen = draw(st.sampled_from(MetricKind)) if kind is None else kind
-    unit = draw(st.sampled_from(UNITS))
-    name = draw(metric_names().filter(lambda text: len(text) < MAX_NAME_LENGTH - 20))
-    if unit:
-        name = f"{name}_{unit}"
-    if chosen is MetricKind.COUNTER and draw(st.booleans()):
-        name += "_total"
-    value = draw(finite_numbers())
-    if chosen is MetricKind.COUNTER:
-        value = abs(value)
-    return {
-        "name": name,
-        "value": value,
-        "kind": chosen,
-        "unit": unit,
-        "labels": draw(label_sets()),
-        "timestamp": draw(timestamps()),
-    }
-
-
-def metrics(kind: MetricKind | None = None) -> SearchStrategy[FlextMetric]:
-    """Valid metrics."""
-    return metric_fields(kind).map(lambda fields: build_metric(**fields).unwrap())
-
-
-@st.composite
-def _status(draw: st.DrawFn) -> dict[str, str]:
-    code = draw(st.sampled_from(SpanStatusCode))
-    description = draw(texts(max_size=30)) if code is SpanStatusCode.ERROR else ""
-    return {"code": code.value, "description": description}
-
-
-@st.composite
-def span_fields(
-    draw: st.DrawFn,
-    *,
-    trace_id: str | None = None,
-    span_id: str | None = None,
-    parent_span_id: str | None = None,
-    rich: bool = True,
-) -> Fields:
-    """Fields that :func:`~flext_observability.build_span` accepts.
-
-    ``rich=False`` leaves out events, links and attributes (cheaper to draw).
-    """
-    start = draw(st.integers(min_value=0, max_value=MAX_TIME_NS // 2))
-    end = start + draw(st.integers(min_value=0, max_value=10**12))
-    events = (
-        []
-        if not rich
-        else draw(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"name": texts(min_size=1, max_size=20), "time_ns": st.integers(0, MAX_TIME_NS)},
-                    optional={"attributes": attribute_maps(max_size=2)},
-                ),
-                max_size=3,
-            ),
-        )
-    )
-    links = (
-        []
-        if not rich
-        else draw(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"trace_id": trace_ids(), "span_id": span_ids()},
-                    optional={"trace_state": st.just("vendor=value"), "attributes": attribute_maps(max_size=2)},
-                ),
-                max_size=2,
-            ),
-        )
-    )
-    own_id = span_id if span_id is not None else draw(span_ids())
-    return {
-        "trace_id": trace_id if trace_id is not None else draw(trace_ids()),
-        "span_id": own_id,
-        "parent_span_id": parent_span_id
-        if parent_span_id is not None
-        else draw(st.none() | span_ids().filter(lambda parent: parent != own_id)),
-        "name": draw(texts(min_size=1, max_size=30)),
-        "service": draw(texts(min_size=1, max_size=30)),
-        "kind": draw(st.sampled_from(SpanKind)),
-        "start_time_ns": start,
-        "end_time_ns": end,
-        "status": draw(_status()),
-        "attributes": draw(attribute_maps()) if rich else {},
-        "events": events,
-        "links": links,
-        "trace_state": draw(st.sampled_from(["", "vendor=value", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"])),
-        "dropped_attributes": draw(st.integers(0, 2**32 - 1)),
-        "dropped_events": draw(st.integers(0, 5)),
-        "dropped_links": draw(st.integers(0, 5)),
-    }
-
-
-def spans() -> SearchStrategy[FlextSpan]:
-    """Valid spans."""
-    return span_fields().map(lambda fields: build_span(**fields).unwrap())
-
-
-@st.composite
-def span_trees(draw: st.DrawFn, *, max_spans: int = 8) -> list[FlextSpan]:
-    """The spans of one well-formed trace, in a random order.
-
-    The root has no parent, or (half the time) a parent in another service.
-    """
-    trace_id = draw(trace_ids())
-    ids = draw(st.lists(span_ids(), min_size=1, max_size=max_spans, unique=True))
-    remote = draw(st.none() | span_ids().filter(lambda parent: parent not in ids))
-    made: list[FlextSpan] = []
-    for index, span_id in enumerate(ids):
-        parent = remote if index == 0 else ids[draw(st.integers(0, index - 1))]
-        fields = draw(span_fields(trace_id=trace_id, span_id=span_id, rich=index == 0))
-        fields["parent_span_id"] = parent
-        made.append(build_span(**fields).unwrap())
-    return draw(st.permutations(made))
-
-
-def traces() -> SearchStrategy[FlextTrace]:
-    """Valid traces."""
-    return span_trees().map(lambda spans: assemble_trace(spans).unwrap())
-
-
-@st.composite
-def alert_fields(draw: st.DrawFn) -> Fields:
-    """Fields that :func:`~flext_observability.build_alert` accepts."""
-    status = draw(st.sampled_from(AlertStatus))
-    starts_at = draw(st.floats(min_value=0.0, max_value=MAX_TIMESTAMP / 2, allow_nan=False))
-    ends_at = starts_at + draw(st.floats(min_value=0.0, max_value=10**6, allow_nan=False))
-    return {
-        "name": draw(texts(min_size=1, max_size=30)),
-        "message": draw(texts(min_size=1, max_size=60)),
-        "severity": draw(st.sampled_from(AlertSeverity)),
-        "source": draw(texts(min_size=1, max_size=30)),
-        "labels": draw(label_sets(RESERVED_ALERT_LABELS)),
-        "annotations": draw(label_sets(frozenset(), max_size=3)),
-        "status": status,
-        "starts_at": starts_at,
-        "ends_at": ends_at if status is AlertStatus.RESOLVED or draw(st.booleans()) else None,
-    }
-
-
-def alerts() -> SearchStrategy[FlextAlert]:
-    """Valid alerts."""
-    return alert_fields().map(lambda fields: build_alert(**fields).unwrap())
-
-
-_KEY_TEXT: Final = texts(min_size=1, max_size=30).filter(lambda text: ":" not in text)
-
-
-@st.composite
-def health_check_fields(draw: st.DrawFn) -> Fields:
-    """Fields that :func:`~flext_observability.build_health_check` accepts."""
-    return {
-        "component": draw(_KEY_TEXT),
-        "measurement": draw(_KEY_TEXT),
-        "status": draw(st.sampled_from(HealthStatus)),
-        "observed_value": draw(
-            st.none()
-            | st.booleans()
-            | st.integers()
-            | st.floats(allow_nan=False, allow_infinity=False)
-            | texts(max_size=30),
-        ),
-        "observed_unit": draw(st.sampled_from(["", "ms", "percent", "connections", "bytes"])),
-        "output": draw(texts(max_size=60)),
-        "time": draw(timestamps()),
-        "duration": draw(st.floats(min_value=0.0, max_value=3600.0)),
-    }
-
-
-def health_checks() -> SearchStrategy[FlextHealthCheck]:
-    """Valid health checks."""
-    return health_check_fields().map(lambda fields: build_health_check(**fields).unwrap())
-
-
-@st.composite
-def log_entry_fields(draw: st.DrawFn) -> Fields:
-    """Fields that :func:`~flext_observability.build_log_entry` accepts."""
-    trace_id = draw(st.none() | trace_ids())
-    context_keys = texts(max_size=15).filter(lambda key: key not in RESERVED_CONTEXT_KEYS)
-    return {
-        "event": draw(texts(min_size=1, max_size=60)),
-        "level": draw(st.sampled_from(LogLevel)),
-        "logger": draw(texts(min_size=1, max_size=30)),
-        "timestamp": draw(timestamps()),
-        "context": draw(st.dictionaries(context_keys, context_values(), max_size=4)),
-        "trace_id": trace_id,
-        "span_id": None if trace_id is None else draw(st.none() | span_ids()),
-    }
-
-
-def log_entries() -> SearchStrategy[FlextLogEntry]:
-    """Valid log entries."""
-    return log_entry_fields().map(lambda fields: build_log_entry(**fields).unwrap())
-
-
-# --- inputs that break one rule -------------------------------------------
 
 
 def _break(
@@ -866,112 +547,3 @@ ALL_BROKEN: Final[dict[str, tuple[Builder, Callable[[], SearchStrategy[BrokenCas
     "log_entry": (build_log_entry, broken_log_entries),
 }
 """For each entity kind: its builder and the strategy of rule-breaking field sets."""
-
-
-# --- anything at all -------------------------------------------------------
-
-
-def _raise(*_args: object, **_kwargs: object) -> NoReturn:
-    message = "hostile value"
-    raise RuntimeError(message)
-
-
-class _Hostile:
-    """An object every dunder method of which raises."""
-
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _raise
-    __hash__ = __str__ = __repr__ = __format__ = __bool__ = __len__ = _raise
-    __iter__ = __getitem__ = __contains__ = __float__ = __int__ = __index__ = _raise
-
-
-class _HostileStr(str):
-    __slots__ = ()
-    __eq__ = __hash__ = __len__ = __iter__ = __str__ = __format__ = _raise
-
-
-class _HostileFloat(float):
-    __eq__ = __hash__ = __float__ = __lt__ = __gt__ = __le__ = __ge__ = _raise
-
-
-class _HostileInt(int):
-    __eq__ = __hash__ = __int__ = __index__ = __float__ = __lt__ = __gt__ = __le__ = __ge__ = _raise
-
-
-class _HostileDict(dict[object, object]):
-    __iter__ = __getitem__ = __len__ = keys = items = values = _raise
-
-
-class _HostileList(list[object]):
-    __iter__ = __getitem__ = __len__ = _raise
-
-
-def _self_containing_list() -> list[object]:
-    loop: list[object] = []
-    loop.append(loop)
-    return loop
-
-
-def _self_containing_dict() -> dict[str, object]:
-    loop: dict[str, object] = {}
-    loop["self"] = loop
-    return loop
-
-
-HOSTILE_MAKERS: Final[tuple[Callable[[], object], ...]] = (
-    _Hostile,
-    lambda: _HostileStr("name"),
-    lambda: _HostileFloat(1.5),
-    lambda: _HostileInt(3),
-    lambda: _HostileDict(a=1),
-    lambda: _HostileList([1, 2]),
-    lambda: {"k": _Hostile()},
-    lambda: [_Hostile()],
-    _self_containing_list,
-    _self_containing_dict,
-    lambda: 10**400,
-    lambda: -(10**400),
-    lambda: 2**64,
-    lambda: math.nan,
-    lambda: -0.0,
-    lambda: "\udc80",
-    lambda: b"bytes",
-    lambda: bytearray(b"x"),
-    object,
-    lambda: type,
-    lambda: print,
-    lambda: Ellipsis,
-    lambda: NotImplemented,
-    lambda: frozenset({1}),
-    lambda: range(3),
-    lambda: complex(1, 2),
-)
-
-
-def hostile_values() -> SearchStrategy[object]:
-    """Values built to break careless code: their comparisons, hashing, iteration and str() raise.
-
-    Each draw makes a fresh object (Hypothesis itself must never hash one).
-    """
-    return st.sampled_from(HOSTILE_MAKERS).map(lambda make: make())
-
-
-def anything() -> SearchStrategy[object]:
-    """A value of any type: ordinary data, containers of it, and hostile values."""
-    scalars = st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(),
-        st.floats(),
-        st.text(),
-        st.binary(max_size=8),
-        hostile_values(),
-    )
-    return st.recursive(
-        scalars,
-        lambda children: st.one_of(
-            st.lists(children, max_size=3),
-            st.tuples(children, children),
-            st.dictionaries(st.text(max_size=5) | st.integers() | st.none(), children, max_size=3),
-        ),
-        max_leaves=4,
-    )
