@@ -33,6 +33,7 @@ from flext_observability.core.logs.escaping import escape_text, render_logfmt
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe, placeholder
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
+from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.context import ContextCorrelation, CorrelationSource, bound_items
 from flext_observability.shell.redactor import CachingRedactor
 
@@ -57,15 +58,16 @@ _quote: Final = encode_basestring_ascii
 class _UtcClock:
     """ISO 8601 UTC timestamps with microseconds; the date part is formatted once per second."""
 
-    __slots__ = ("_lock", "_prefix", "_second")
+    __slots__ = ("_lock", "_prefix", "_second", "_time")
 
-    def __init__(self) -> None:
+    def __init__(self, time_now: Callable[[], float]) -> None:
+        self._time = time_now
         self._second = -1
         self._prefix = ""
         self._lock = threading.Lock()
 
     def now(self) -> str:
-        stamp = time.time()
+        stamp = self._time()
         second = int(stamp)
         micros = int((stamp - second) * 1_000_000)
         if second != self._second:
@@ -152,7 +154,7 @@ def _console_value(value: object) -> str:
 class LogPipeline:
     """One structlog processor (and stdlib formatter step) that shapes, redacts and renders."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the pipeline's settings, all with defaults
         self,
         *,
         log_format: LogFormat = "json",
@@ -161,15 +163,16 @@ class LogPipeline:
         correlation: CorrelationSource | None = None,
         colors: bool = False,
         on_event: Callable[[LogLevel], object] | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        """Choose the format, the service name, the redaction policy and the span source."""
+        """Choose the format, the service name, the redaction policy, the span source and the clock."""
         self.log_format: LogFormat = log_format
         self.service = service
         self.policy = policy
         self._redactor = CachingRedactor(policy)
         self.correlation: CorrelationSource = correlation or ContextCorrelation()
         self.on_event = on_event
-        self._clock = _UtcClock()
+        self._clock = _UtcClock((clock if clock is not None else SystemClock()).time)
         self._service_json = _ENCODER.encode(service)
         self._logger_json: dict[object, str] = {}
         self._console = ConsoleRenderer(colors=colors, sort_keys=False)

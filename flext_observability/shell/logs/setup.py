@@ -36,6 +36,7 @@ from flext_observability.shell.logs.pipeline import FAILURES, LogFormat, LogPipe
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from flext_observability.shell.clock import Clock
     from flext_observability.shell.context import CorrelationSource
     from flext_observability.shell.metrics.service import FlextMetricsService
 
@@ -185,6 +186,7 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     correlation: CorrelationSource | None = None,
     capture_stdlib: bool = True,
     metrics: FlextMetricsService | None = None,
+    clock: Clock | None = None,
 ) -> LoggingSetup:
     """Set up structured logging for the whole process; call it once at start-up.
 
@@ -193,8 +195,8 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     the standard library's root logger writes through the same pipeline at
     the same level. With ``metrics``, events are counted per level in
     ``flext_observability_log_events_total{level}`` and placeholder lines in
-    ``flext_observability_log_failures_total``. Calling it again replaces the
-    previous set-up.
+    ``flext_observability_log_failures_total``. Timestamps read ``clock``
+    (the system's by default). Calling it again replaces the previous set-up.
 
     Raises ``ValueError`` for an unknown format or level (a set-up mistake).
     """
@@ -217,6 +219,7 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
         correlation=correlation,
         colors=log_format == "console" and format_of_stream(output) == "console",
         on_event=on_event,
+        clock=clock,
     )
     writer = structlog.WriteLogger(output)
     with _STATE_LOCK:

@@ -89,7 +89,7 @@ if hasattr(os, "register_at_fork"):
 class BatchSpanProcessor:
     """Queues ended spans and exports them in batches from one background thread."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the queue's settings, all with defaults
         self,
         exporters: Sequence[SpanExporter],
         *,
@@ -98,8 +98,13 @@ class BatchSpanProcessor:
         schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
         export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
         metrics: FlextMetricsService | None = None,
+        time_ns: Callable[[], int] | None = None,
     ) -> None:
-        """Set up the queue (raises ``ValueError`` for sizes or times that make no sense)."""
+        """Set up the queue (raises ``ValueError`` for sizes or times that make no sense).
+
+        ``time_ns`` stamps the end of spans ended without a time (the
+        system's clock by default).
+        """
         if max_queue_size < 1 or not 1 <= max_export_batch_size <= max_queue_size:
             message = "max_queue_size must be at least 1 and max_export_batch_size from 1 to max_queue_size"
             raise ValueError(message)
@@ -111,6 +116,7 @@ class BatchSpanProcessor:
         self.max_export_batch_size = max_export_batch_size
         self.schedule_delay = schedule_delay
         self.export_timeout = export_timeout
+        self._time_ns = time_ns if time_ns is not None else time.time_ns
         self._fresh_state()
         _PROCESSORS.add(self)
         if metrics is not None:
@@ -149,7 +155,7 @@ class BatchSpanProcessor:
         with self._lock:
             if span.end_time_ns is not None:
                 return
-            now = time.time_ns() if end_time_ns is None else end_time_ns
+            now = self._time_ns() if end_time_ns is None else end_time_ns
             span.end_time_ns = max(now, span.start_time_ns)
             self._ended += 1
             if self._shut_down:

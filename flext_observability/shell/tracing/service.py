@@ -21,7 +21,6 @@ import asyncio
 import contextvars
 import functools
 import os
-import time
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 from returns.result import Failure
@@ -42,6 +41,7 @@ from flext_observability.core.tracing.span_limits import DEFAULT_LIMITS, SpanLim
 from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.core.values import SpanKind, SpanStatusCode
+from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.context import (
     BaggageToken,
     SpanToken,
@@ -199,6 +199,7 @@ class FlextTracingService:
         limits: SpanLimits = DEFAULT_LIMITS,
         id_generator: IdGenerator | None = None,
         metrics: FlextMetricsService | None = None,
+        clock: Clock | None = None,
         max_queue_size: int = DEFAULT_MAX_QUEUE_SIZE,
         max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
         schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
@@ -207,7 +208,10 @@ class FlextTracingService:
         """Set up tracing; raises ``ValueError`` for settings that make no sense.
 
         The default sampler follows the parent's decision and samples every
-        trace that starts here (``parent_based(always_on())``).
+        trace that starts here (``parent_based(always_on())``). Spans read
+        their start, end and event times from ``clock`` (the system's by
+        default; a ``FakeClock`` makes them exact in tests). The export
+        schedule and timeouts wait in real time.
         """
         if not service_name or clean_name(service_name, "") != service_name:
             message = f"service_name must be non-empty text of at most 255 characters, not {service_name!r}"
@@ -218,6 +222,7 @@ class FlextTracingService:
         ids = id_generator or RandomIdGenerator()
         self._new_trace_id = ids.new_trace_id
         self._new_span_id = ids.new_span_id
+        self._now_ns = (clock if clock is not None else SystemClock()).time_ns
         self.processor = BatchSpanProcessor(
             list(exporters),
             max_queue_size=max_queue_size,
@@ -225,6 +230,7 @@ class FlextTracingService:
             schedule_delay=schedule_delay,
             export_timeout=export_timeout,
             metrics=metrics,
+            time_ns=self._now_ns,
         )
         self._on_start = self.processor.on_start
         self._on_end = self.processor.on_end
@@ -341,7 +347,7 @@ class FlextTracingService:
         if not sampled:
             self._not_sampled += 1
             return NonRecordingSpan(trace_id, span_id, parent_span_id, random, trace_state)
-        start = start_time_ns if type(start_time_ns) is int else time.time_ns()
+        start = start_time_ns if type(start_time_ns) is int else self._now_ns()
         span = Span(
             trace_id,
             span_id,
@@ -355,6 +361,7 @@ class FlextTracingService:
             remote,
             self.limits,
             self._on_end,
+            self._now_ns,
         )
         if attributes:
             span.attributes, span.dropped_attributes = limit_attributes({}, attributes, self.limits)

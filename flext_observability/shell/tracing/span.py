@@ -16,7 +16,6 @@ counted, like one beyond the limits.
 
 from __future__ import annotations
 
-import time
 import traceback
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,7 @@ class Span:
     """A sampled span that is recording; see the module documentation."""
 
     __slots__ = (
+        "_now_ns",
         "_on_end",
         "attributes",
         "dropped_attributes",
@@ -74,6 +74,7 @@ class Span:
         remote_parent: bool,
         limits: SpanLimits,
         on_end: Callable[[Span, int | None], object],
+        now_ns: Callable[[], int],
         /,
     ) -> None:
         """A running span; made by the tracing service, which has checked every argument."""
@@ -90,6 +91,7 @@ class Span:
         self.remote_parent = remote_parent
         self.limits = limits
         self._on_end = on_end
+        self._now_ns = now_ns
         self.attributes: dict[str, AttributeValue] | None = None
         self.events: list[tuple[str, int, dict[str, AttributeValue]]] | None = None
         self.links: list[tuple[SpanContext, dict[str, AttributeValue]]] | None = None
@@ -151,7 +153,7 @@ class Span:
             return
         accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
         self.dropped_attributes += dropped
-        when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else time.time_ns()
+        when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else self._now_ns()
         events.append((clean_name(name), when, accepted))
 
     def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
