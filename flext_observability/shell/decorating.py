@@ -44,8 +44,9 @@ import functools
 import inspect
 import logging
 import os
-import threading
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+
+from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -65,7 +66,7 @@ class _HookFailures:
     def __init__(self) -> None:
         self.count = 0
         self.logged: set[str] = set()
-        self.lock = threading.Lock()
+        self.lock = fork_safe_lock()
 
     def record(self, hook: Callable[..., object], error: BaseException) -> None:
         name = getattr(hook, "__qualname__", type(hook).__qualname__)
@@ -77,7 +78,7 @@ class _HookFailures:
             _LOG.warning("a scope hook raised and was skipped: %s: %s", name, type(error).__name__)
 
     def reset_after_fork(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = fork_safe_lock()
 
 
 _FAILURES: Final = _HookFailures()

@@ -16,11 +16,11 @@ stays bounded whatever the traffic.
 from __future__ import annotations
 
 import math
-import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from flext_observability.core.logs.event import json_safe
 from flext_observability.core.redaction import is_sensitive_key, redact_text, redact_value
+from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,7 +46,7 @@ class CachingRedactor:
         self.policy = policy
         self._keys: dict[str, tuple[str, bool]] = {}
         self._texts: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
 
     def _learn_key(self, key: str) -> tuple[str, bool]:
         decision = (redact_text(self.policy, key), is_sensitive_key(self.policy, key))

@@ -21,7 +21,6 @@ and the failure is counted; nothing is raised to the caller.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import traceback
 from json.encoder import encode_basestring_ascii
@@ -35,6 +34,7 @@ from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.context import ContextCorrelation, CorrelationSource, bound_items
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.redactor import CachingRedactor
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class _UtcClock:
         self._time = time_now
         self._second = -1
         self._prefix = ""
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
 
     def now(self) -> str:
         stamp = self._time()
@@ -85,7 +85,7 @@ class FailureCounter:
 
     def __init__(self) -> None:
         self.count = 0
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self.listeners: list[Callable[[], object]] = []
 
     def add(self) -> None:

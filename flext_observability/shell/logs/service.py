@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Final
@@ -24,6 +23,7 @@ from flext_observability.core.logs.entry import FlextLogEntry, validate_log_entr
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import current_context, current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.logs.setup import get_logger
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class FlextLoggingService:
         self._name = logger
         self._factory = factory or FlextObservabilityMasterFactory(service=logger)
         self._entries: deque[FlextLogEntry] = deque(maxlen=capacity)
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self._dropped = 0
         self._on_drop: Callable[[], object] | None = None
         if metrics is not None:

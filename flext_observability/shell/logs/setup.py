@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 import structlog
@@ -31,6 +30,7 @@ from structlog.typing import FilteringBoundLogger
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.logs.pipeline import FAILURES, LogFormat, LogPipeline, format_of_stream
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ _LEVELS: Final = {
     LogLevel.CRITICAL: logging.CRITICAL,
 }
 _METHODS: Final = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "msg")
-_STATE_LOCK: Final = threading.Lock()
+_STATE_LOCK: Final = fork_safe_lock()
 
 
 class LoggingSetup:
@@ -84,11 +84,11 @@ _current: LoggingSetup | None = None
 class _PipelineHandler(logging.Handler):
     """Writes standard-library records through the pipeline, on the stream's structlog writer.
 
-    Sharing structlog's ``WriteLogger`` (and so its per-file lock) keeps lines
-    of both paths from interleaving.
+    Sharing the stream's one writer (and so its lock) keeps lines of both
+    paths from interleaving.
     """
 
-    def __init__(self, writer: structlog.WriteLogger, formatter: logging.Formatter) -> None:
+    def __init__(self, writer: _LineWriter, formatter: logging.Formatter) -> None:
         super().__init__()
         self._writer = writer
         self.setFormatter(formatter)
@@ -221,7 +221,7 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
         on_event=on_event,
         clock=clock,
     )
-    writer = structlog.WriteLogger(output)
+    writer = _LineWriter(output)
     with _STATE_LOCK:
         _uninstall()
         structlog.configure(
@@ -290,12 +290,32 @@ def get_logger(name: str = "root", **initial_values: object) -> FlextLogger:
     return cast("FlextLogger", structlog.get_logger(name, **initial_values))
 
 
+class _LineWriter:
+    """Writes whole lines to one stream under one lock, which a forked child gets unlocked.
+
+    It takes the place of structlog's ``WriteLogger``, whose lock a child
+    inherits held when another thread was writing at the fork.
+    """
+
+    __slots__ = ("_lock", "_stream")
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = fork_safe_lock()
+
+    def msg(self, message: str) -> None:
+        """Write ``message`` and a newline, then flush."""
+        with self._lock:
+            self._stream.write(message + "\n")
+            self._stream.flush()
+
+
 class _NamedWriter:
     """What structlog's logger factory returns: a name, and the shared writer of the stream."""
 
     __slots__ = ("_writer", "name")
 
-    def __init__(self, writer: structlog.WriteLogger, name: str) -> None:
+    def __init__(self, writer: _LineWriter, name: str) -> None:
         self._writer = writer
         self.name = name
 

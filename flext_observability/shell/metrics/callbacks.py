@@ -22,7 +22,6 @@ lock of the service; they must be quick and must not wait on the service.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
@@ -30,6 +29,7 @@ from flext_observability.core.errors import FlextErrorCode
 from flext_observability.core.metrics.aggregation import CounterState, GaugeState
 from flext_observability.core.metrics.exposition import FamilySnapshot, SeriesSnapshot
 from flext_observability.core.values import MetricKind
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.series import check_label_values
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class CallbackFamily:
         self._on_reject = on_reject
         self._on_overflow = on_overflow
         self._readers: tuple[Callable[[], object], ...] = ()
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self._overflowed = False
 
     def add(self, reader: Callable[[], object]) -> CallbackHandle:
@@ -93,10 +93,6 @@ class CallbackFamily:
         """Stop reading ``reader``."""
         with self._lock:
             self._readers = tuple(known for known in self._readers if known is not reader)
-
-    def reset_after_fork(self) -> None:
-        """In a forked child: a fresh lock (the readers stay)."""
-        self._lock = threading.Lock()
 
     def snapshot(self) -> FamilySnapshot:
         """Ask every reader now; their valid samples, added up by label set and ordered by label values."""

@@ -14,7 +14,6 @@ and applies the series cap (beyond it, samples go to the overflow series).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from bisect import bisect_left
 from operator import itemgetter
@@ -37,6 +36,7 @@ from flext_observability.core.metrics.instruments import OVERFLOW_LABEL, Instrum
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.decorating import decorate
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.sketch import LiveSketch
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class Family:
         self.spec = spec
         self.redaction = redaction
         self.monotonic = monotonic
-        self.lock = threading.Lock()
+        self.lock = fork_safe_lock()
         self.children: dict[Any, Series] = {}
         self.overflow: Series | None = None
         self.arity = len(spec.label_names)

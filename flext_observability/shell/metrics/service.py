@@ -19,7 +19,6 @@ pipeline_rows_total{tap="postgres"} 120.0
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -48,6 +47,7 @@ from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
@@ -110,7 +110,7 @@ class FlextMetricsService:
         self._max_instruments = max_instruments
         self._redaction = redaction
         self._clock = clock if clock is not None else SystemClock()
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self._families: dict[str, Family] = {}
         self._callbacks: dict[str, CallbackFamily] = {}
         self._warned_callbacks: set[tuple[str, FlextErrorCode]] = set()

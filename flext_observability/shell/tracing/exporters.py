@@ -32,6 +32,7 @@ from flext_observability.core.tracing.otlp import encode_spans
 from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
 from flext_observability.shell.http_client import HttpClient, RetryPolicy
+from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -80,7 +81,7 @@ class InMemorySpanRepository:
         self.capacity = capacity
         self._traces: OrderedDict[str, list[FlextSpan]] = OrderedDict()
         self._count = 0
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self.dropped = 0
         """Spans pushed out by newer ones."""
 
@@ -156,7 +157,7 @@ class ConsoleSpanExporter:
     def __init__(self, stream: TextIO | None = None) -> None:
         """Write to ``stream`` (standard output by default)."""
         self._stream = stream
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
 
     def export(self, spans: Sequence[FlextSpan], timeout: float) -> Result[int, FlextExportError]:
         """Write the spans; a failing stream is a Failure."""
