@@ -47,9 +47,11 @@ from flext_observability.shell.context import (
     current_baggage,
     current_context,
     current_span_ids,
+    refused_span_ids,
     unbind_context,
     use_baggage,
     use_span_ids,
+    valid_span_ids,
     with_current_context,
 )
 from flext_observability.shell.tracing.propagation import RemoteContext, extract, inject
@@ -83,8 +85,10 @@ __all__ = [
     "parse_trace_context",
     "parse_traceparent",
     "parse_tracestate",
+    "refused_span_ids",
     "unbind_context",
     "use_baggage",
     "use_span_ids",
+    "valid_span_ids",
     "with_current_context",
 ]

@@ -209,9 +209,11 @@ EXPECTED: dict[str, list[str]] = {
         "parse_trace_context",
         "parse_traceparent",
         "parse_tracestate",
+        "refused_span_ids",
         "unbind_context",
         "use_baggage",
         "use_span_ids",
+        "valid_span_ids",
         "with_current_context",
     ],
     "flext_observability.logs": [

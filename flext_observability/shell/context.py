@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, ParamSpec, Protocol, TypeVar, final, runtime_checkable
@@ -106,10 +107,78 @@ deactivate_span: Final[Callable[[SpanToken], None]] = _SPAN.reset
 """Restore the span that was current before :func:`activate_span` gave ``token``."""
 
 
+_HEX_DIGITS: Final = frozenset("0123456789abcdef")
+_TRACE_ID_LENGTH: Final = 32
+_SPAN_ID_LENGTH: Final = 16
+_LOG: Final = logging.getLogger("flext_observability.context")
+
+
+class _RefusedIds:
+    """How many id pairs were refused (not W3C ids); the first refusal is logged."""
+
+    __slots__ = ("count", "logged")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.logged = False
+
+    def refuse(self, source: str) -> None:
+        # A lost increment under a race undercounts by one; a lock here could deadlock a log call.
+        self.count += 1
+        if not self.logged:
+            self.logged = True
+            _LOG.warning(
+                "span ids from %s were not W3C ids (32 and 16 lowercase hex digits, not all zero) and were "
+                "dropped; later refusals are only counted (refused_span_ids())",
+                source,
+            )
+
+
+_REFUSED: Final = _RefusedIds()
+
+
+def _is_hex_id(value: object, length: int) -> bool:
+    return type(value) is str and len(value) == length and _HEX_DIGITS.issuperset(value) and value != "0" * length
+
+
+def valid_span_ids(ids: object, source: str = "a correlation source") -> SpanIds | None:
+    """``ids`` as :class:`SpanIds` when both are valid W3C ids; otherwise ``None``, counted and logged once.
+
+    Ids read from outside (a queue message, another library's span, a custom
+    correlation source) pass through here before they reach a log line or
+    become a span's parent, so that a crafted id can neither forge log
+    lines nor poison a trace.
+
+    >>> valid_span_ids(SpanIds("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
+    SpanIds(trace_id='4bf92f3577b34da6a3ce929d0e0e4736', span_id='00f067aa0ba902b7')
+    """
+    try:
+        trace_id = getattr(ids, "trace_id", None)
+        span_id = getattr(ids, "span_id", None)
+    except Exception:  # noqa: BLE001 - an object whose attributes fail has no usable ids
+        trace_id = span_id = None
+    if _is_hex_id(trace_id, _TRACE_ID_LENGTH) and _is_hex_id(span_id, _SPAN_ID_LENGTH):
+        return ids if type(ids) is SpanIds else SpanIds(trace_id, span_id)  # type: ignore[arg-type]
+    _REFUSED.refuse(source)
+    return None
+
+
+def refused_span_ids() -> int:
+    """How many id pairs this process refused so far (from :func:`use_span_ids` or a correlation source)."""
+    return _REFUSED.count
+
+
 @contextmanager
-def use_span_ids(trace_id: str, span_id: str) -> Iterator[SpanIds]:
-    """Make ``(trace_id, span_id)`` current for the block (and tasks started in it)."""
-    ids = SpanIds(trace_id, span_id)
+def use_span_ids(trace_id: str, span_id: str) -> Iterator[SpanIds | None]:
+    """Make ``(trace_id, span_id)`` current for the block (and tasks started in it).
+
+    Ids that are not W3C ids (32 and 16 lowercase hex digits, not all zero)
+    are refused: the block then runs with no current span (its log lines
+    carry no ids and its spans start a new trace), the refusal is counted in
+    :func:`refused_span_ids` and the first one is logged. The block gets the
+    ids made current, or ``None``.
+    """
+    ids = valid_span_ids(SpanIds(trace_id, span_id), "use_span_ids")
     token = _SPAN.set(ids)
     try:
         yield ids

@@ -33,7 +33,13 @@ from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe, plac
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.clock import Clock, SystemClock
-from flext_observability.shell.context import ContextCorrelation, CorrelationSource, bound_items
+from flext_observability.shell.context import (
+    ContextCorrelation,
+    CorrelationSource,
+    HasSpanIds,
+    bound_items,
+    valid_span_ids,
+)
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.redactor import CachingRedactor
 
@@ -171,6 +177,8 @@ class LogPipeline:
         self.policy = policy
         self._redactor = CachingRedactor(policy)
         self.correlation: CorrelationSource = correlation or ContextCorrelation()
+        # The context holds only checked ids (our spans, use_span_ids); any other source is checked per line.
+        self._trusted = type(self.correlation) is ContextCorrelation
         self.on_event = on_event
         self._clock = _UtcClock((clock if clock is not None else SystemClock()).time)
         self._service_json = _ENCODER.encode(service)
@@ -236,11 +244,18 @@ class LogPipeline:
         shaped.update(user)
         shaped["level"] = level.value
         if "trace_id" not in shaped:
-            ids = self.correlation.current()
+            ids = self._span_ids()
             if ids is not None:
                 shaped["trace_id"] = ids.trace_id
                 shaped["span_id"] = ids.span_id
         return shaped
+
+    def _span_ids(self) -> HasSpanIds | None:
+        """The current span's ids, if valid W3C ids (so that they are safe to write unquoted)."""
+        ids = self.correlation.current()
+        if ids is None or self._trusted:
+            return ids
+        return valid_span_ids(ids)
 
     def _json_line(self, level: LogLevel, logger: object, user: dict[str, Any]) -> str:
         """The JSON line, its standard fields written around the encoded caller fields.
@@ -256,7 +271,7 @@ class LogPipeline:
             logger_json = _ENCODER.encode(logger if type(logger) is str else "root")
             if len(names) < _MAX_LOGGER_NAMES:
                 names[logger] = logger_json
-        ids = self.correlation.current()
+        ids = self._span_ids()
         tail = "}" if ids is None else f',"trace_id":"{ids.trace_id}","span_id":"{ids.span_id}"}}'
         return (
             f'{{"timestamp":"{self._clock.now()}","level":"{level.value}","logger":{logger_json},'

@@ -50,6 +50,7 @@ from flext_observability.shell.context import (
     current_span_ids,
     deactivate_baggage,
     deactivate_span,
+    valid_span_ids,
 )
 from flext_observability.shell.decorating import decorate
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
@@ -322,9 +323,13 @@ class FlextTracingService:
         given: object = current_span_ids() if parent is None else parent
         if isinstance(given, RemoteContext):
             given = given.span_context
-        if given is not None and not isinstance(given, Span | NonRecordingSpan | SpanContext):
-            # Ids set by use_span_ids: a span of another library, taken as a sampled remote parent.
-            given = _foreign_parent(given)
+        if given is not None and not isinstance(given, Span | NonRecordingSpan):
+            if not isinstance(given, SpanContext):
+                # Another library's span (or ids with its shape): taken as a sampled remote parent.
+                given = _foreign_parent(given)
+            elif valid_span_ids(given, "a span parent") is None:
+                # A SpanContext built by hand skipped the checks; its ids must not reach a trace or a log line.
+                given = None
         if given is None:
             trace_id = self._new_trace_id()
             random, trace_state, parent_span_id, remote = True, EMPTY_TRACE_STATE, None, False
@@ -430,11 +435,11 @@ def _kind(value: object) -> SpanKind:
 
 
 def _foreign_parent(ids: object) -> SpanContext | None:
-    trace_id = getattr(ids, "trace_id", None)
-    span_id = getattr(ids, "span_id", None)
-    if not isinstance(trace_id, str) or not isinstance(span_id, str):
+    """Ids of another library's span as a sampled remote parent; ids that are not W3C ids start a new trace."""
+    checked = valid_span_ids(ids, "a span parent")
+    if checked is None:
         return None
-    return SpanContext(trace_id=trace_id, span_id=span_id, sampled=True, random=False, remote=True)
+    return SpanContext(trace_id=checked.trace_id, span_id=checked.span_id, sampled=True, random=False, remote=True)
 
 
 __all__ = [
