@@ -58,6 +58,7 @@ DEFAULT_MAX_HEADER_BYTES: Final = 64 * 1024
 _CHUNK: Final = 16 * 1024
 _MAX_REASON: Final = 500
 _SUCCESS: Final = range(200, 300)
+_REDIRECTS: Final = range(300, 400)
 
 
 def _positive(_instance: object, attribute: object, value: float) -> None:
@@ -423,7 +424,11 @@ class HttpClient:
                 answer.status, answer.reason, tuple(answer.headers), answer.body, answer.truncated, attempt
             )
         text = answer.body.decode("utf-8", "replace").strip()
-        retry_after = _parse_retry_after(dict(answer.headers).get("retry-after"), self._clock.time())
+        headers = dict(answer.headers)
+        retry_after = _parse_retry_after(headers.get("retry-after"), self._clock.time())
+        if _REDIRECTS.start <= answer.status < _REDIRECTS.stop:
+            location = redact_text(DEFAULT_POLICY, headers.get("location", "(no Location header)"))[:_MAX_REASON]
+            text = f"redirected to {location}; redirects are not followed, so configure the final URL"
         return HttpError(
             target=target,
             message=(text or answer.reason or f"HTTP {answer.status}")[:_MAX_REASON],
