@@ -59,6 +59,7 @@ _CHUNK: Final = 16 * 1024
 _MAX_REASON: Final = 500
 _SUCCESS: Final = range(200, 300)
 _REDIRECTS: Final = range(300, 400)
+_MAX_INTERIM: Final = 8
 
 
 def _positive(_instance: object, attribute: object, value: float) -> None:
@@ -190,8 +191,9 @@ def _check_request(method: str, url: str, headers: Mapping[str, str]) -> tuple[s
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as error:
-        return f"invalid URL: {error}"
+    except ValueError:
+        # The parser's own message can quote the URL's user-info (a password read as a port): never echoed.
+        return "invalid URL: check the host, the port (a number up to 65535) and the brackets of an IPv6 address"
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "the URL must be http:// or https:// with a host"
     for name, value in headers.items():
@@ -217,9 +219,11 @@ class _Answer:
         self.truncated = False
 
 
-def _read_head(sock: socket.socket, deadline: _Deadline, max_header_bytes: int) -> tuple[_Answer, bytes]:
+def _read_head(
+    sock: socket.socket, deadline: _Deadline, max_header_bytes: int, first: bytes = b""
+) -> tuple[_Answer, bytes]:
     """Status line and headers; the bytes of body already read come back with them."""
-    data = bytearray()
+    data = bytearray(first)
     while b"\r\n\r\n" not in data:
         if len(data) > max_header_bytes:
             message = f"the answer's headers pass {max_header_bytes} bytes"
@@ -249,6 +253,17 @@ def _read_head(sock: socket.socket, deadline: _Deadline, max_header_bytes: int) 
     return answer, rest
 
 
+def _read_final_head(sock: socket.socket, deadline: _Deadline, max_header_bytes: int) -> tuple[_Answer, bytes]:
+    """The final answer's head: interim 1xx answers (100 Continue, 103 Early Hints) before it are skipped."""
+    answer, rest = _read_head(sock, deadline, max_header_bytes)
+    for _ in range(_MAX_INTERIM):
+        if not (100 <= answer.status < 200 and answer.status != 101):
+            return answer, rest
+        answer, rest = _read_head(sock, deadline, max_header_bytes, rest)
+    message = f"more than {_MAX_INTERIM} interim (1xx) answers"
+    raise _ProtocolError(message)
+
+
 class _ProtocolError(Exception):
     """The server's bytes were not a usable HTTP answer."""
 
@@ -265,7 +280,7 @@ def _read_body(sock: socket.socket, deadline: _Deadline, answer: _Answer, first:
     expected = int(length_text) if length_text and length_text.isascii() and length_text.isdigit() else None
     data = bytearray(first)
     while expected is None or len(data) < expected:
-        if len(data) >= limit:
+        if len(data) > limit:  # one byte past the cap tells a cut body from one that fits exactly
             break
         deadline.arm(sock)
         chunk = sock.recv(_CHUNK)
@@ -289,7 +304,7 @@ def _read_chunked(sock: socket.socket, deadline: _Deadline, answer: _Answer, fir
         raw += chunk
     body = bytearray()
     position = 0
-    while len(body) < limit:
+    while len(body) <= limit:  # past the cap, or to the last chunk: a body that fits exactly is not cut
         line_end = raw.find(b"\r\n", position)
         try:
             size = int(bytes(raw[position:line_end]).split(b";")[0].strip() or b"x", 16) if line_end >= 0 else -1
@@ -405,7 +420,7 @@ class HttpClient:
             deadline.arm(sock)
             sock.sendall(request)
             step = "waiting for the answer of"
-            answer, rest = _read_head(sock, deadline, self.max_header_bytes)
+            answer, rest = _read_final_head(sock, deadline, self.max_header_bytes)
             step = "reading the answer of"
             _read_body(sock, deadline, answer, rest, self.max_body_bytes)
         except TimeoutError:

@@ -83,6 +83,32 @@ def clean_name(name: object, fallback: str = "unnamed") -> str:
     return text if text.isascii() or is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
+def redacted_name(name: object, limits: SpanLimits = DEFAULT_LIMITS, fallback: str = "unnamed") -> str:
+    """A span or event name as :func:`clean_name` makes it, with secrets in it hidden by the limits' policy.
+
+    >>> redacted_name("GET postgres://etl:hunter2@db/dw")
+    'GET postgres://REDACTED:REDACTED@db/dw'
+    """
+    cleaned = clean_name(name, fallback)
+    redacted = redact_text(limits.redaction, cleaned)
+    return cleaned if redacted == cleaned else clean_name(redacted, fallback)
+
+
+def redacted_description(description: object, limits: SpanLimits = DEFAULT_LIMITS) -> str:
+    """A status description: text only, secrets hidden by the limits' policy, cut to the attribute length.
+
+    >>> redacted_description("OperationalError: cannot connect to postgres://etl:hunter2@db/dw")
+    'OperationalError: cannot connect to postgres://REDACTED:REDACTED@db/dw'
+    >>> redacted_description(5)
+    ''
+    """
+    if not isinstance(description, str) or not description:
+        return ""
+    text = str.__str__(description)
+    text = text if text.isascii() or is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
+    return redact_text(limits.redaction, text)[: limits.max_attribute_length]
+
+
 def clean_attribute(key: object, value: object, limits: SpanLimits = DEFAULT_LIMITS) -> AttributeValue | None:
     """The value to store for ``key``, or ``None`` when it cannot be an attribute.
 

@@ -37,7 +37,13 @@ from flext_observability.core.tracing.sampling import (
     parent_based,
     trace_id_ratio,
 )
-from flext_observability.core.tracing.span_limits import DEFAULT_LIMITS, SpanLimits, clean_name, limit_attributes
+from flext_observability.core.tracing.span_limits import (
+    DEFAULT_LIMITS,
+    SpanLimits,
+    clean_name,
+    limit_attributes,
+    redacted_name,
+)
 from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.core.values import SpanKind, SpanStatusCode
@@ -76,6 +82,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _RECORDED_STATUS: Final = SpanStatusCode.ERROR
+_MAX_REMEMBERED_NAMES: Final = 1024
+"""Distinct span names whose cleaned, redacted form a tracing service remembers."""
 
 
 Parent = AnySpan | SpanContext | RemoteContext | None
@@ -241,6 +249,7 @@ class FlextTracingService:
         self._always_on_root = isinstance(self._parent_based_root, AlwaysOnSampler)
         self._always_off = isinstance(self.sampler, AlwaysOffSampler)
         self._not_sampled = 0
+        self._names: dict[object, str] = {}
 
     @classmethod
     def from_environment(
@@ -304,7 +313,17 @@ class FlextTracingService:
         trace and makes its baggage current for the span.
         """
         checked_kind = kind if isinstance(kind, SpanKind) else _kind(kind)
-        return SpanScope(self, (clean_name(name), checked_kind, attributes, links, parent, start_time_ns))
+        return SpanScope(self, (self._span_name(name), checked_kind, attributes, links, parent, start_time_ns))
+
+    def _span_name(self, name: object) -> str:
+        """``name`` cleaned and redacted, remembered for the next span of that name (a bounded memo)."""
+        names = self._names
+        known = names.get(name) if type(name) is str else None
+        if known is None:
+            known = redacted_name(name, self.limits)
+            if type(name) is str and len(names) < _MAX_REMEMBERED_NAMES:
+                names[name] = known
+        return known
 
     def _begin(
         self,
@@ -320,16 +339,7 @@ class FlextTracingService:
         ``name`` and ``kind`` were checked by :meth:`start_span`, once per
         scope or decorated function, not once per span.
         """
-        given: object = current_span_ids() if parent is None else parent
-        if isinstance(given, RemoteContext):
-            given = given.span_context
-        if given is not None and not isinstance(given, Span | NonRecordingSpan):
-            if not isinstance(given, SpanContext):
-                # Another library's span (or ids with its shape): taken as a sampled remote parent.
-                given = _foreign_parent(given)
-            elif valid_span_ids(given, "a span parent") is None:
-                # A SpanContext built by hand skipped the checks; its ids must not reach a trace or a log line.
-                given = None
+        given = _parent_of(current_span_ids() if parent is None else parent)
         if given is None:
             trace_id = self._new_trace_id()
             random, trace_state, parent_span_id, remote = True, EMPTY_TRACE_STATE, None, False
@@ -432,6 +442,21 @@ def _kind(value: object) -> SpanKind:
         return SpanKind(str(value).lower())
     except ValueError:
         return SpanKind.INTERNAL
+
+
+def _parent_of(given: object) -> Span | NonRecordingSpan | SpanContext | None:
+    """What a new span descends from: our span, a checked span context, or nothing (a new trace)."""
+    if isinstance(given, Span | NonRecordingSpan) or given is None:
+        return given
+    if isinstance(given, RemoteContext):
+        given = given.span_context
+        if given is None:
+            return None
+    if not isinstance(given, SpanContext):
+        # Another library's span (or ids with its shape): taken as a sampled remote parent.
+        return _foreign_parent(given)
+    # A SpanContext built by hand skipped the checks; its ids must not reach a trace or a log line.
+    return given if valid_span_ids(given, "a span parent") is not None else None
 
 
 def _foreign_parent(ids: object) -> SpanContext | None:

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
-from flext_observability.core.tracing.span_limits import SpanLimits, clean_attribute, clean_name, limit_attributes
+from flext_observability.core.tracing.span_limits import (
+    SpanLimits,
+    clean_attribute,
+    limit_attributes,
+    redacted_description,
+    redacted_name,
+)
 from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import TraceState, format_tracestate
 from flext_observability.core.values import SpanKind, SpanStatusCode
@@ -154,7 +160,7 @@ class Span:
         accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
         self.dropped_attributes += dropped
         when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else self._now_ns()
-        events.append((clean_name(name), when, accepted))
+        events.append((redacted_name(name, self.limits), when, accepted))
 
     def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
         """Point to a span (of this trace or another) that caused this one."""
@@ -207,17 +213,16 @@ class Span:
             status = SpanStatusCode(code)
         except ValueError:
             return
-        text: object = description
         self.status_code = status
         self.status_description = (
-            text[: self.limits.max_attribute_length] if status is SpanStatusCode.ERROR and isinstance(text, str) else ""
+            redacted_description(description, self.limits) if status is SpanStatusCode.ERROR else ""
         )
 
     def update_name(self, name: str) -> None:
         """Rename the span (for instance once the route is known)."""
         given: object = name
         if self.end_time_ns is None and isinstance(given, str) and given:
-            self.name = clean_name(given)
+            self.name = redacted_name(given, self.limits)
 
     def to_entity(self) -> FlextSpan:
         """The ended span as a frozen :class:`FlextSpan` (done in the processor's thread).
