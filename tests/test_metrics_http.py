@@ -438,7 +438,7 @@ def test_taken_port_is_a_failure() -> None:
         error = result.failure()
         assert isinstance(error, FlextExportError)
         assert error.target == f"127.0.0.1:{port}"
-        assert "in use" in error.message.lower()
+        assert error.message == f"cannot serve /metrics on 127.0.0.1:{port}: address already in use"
 
 
 def test_second_server_on_the_same_port_is_a_failure(served: MetricsServer) -> None:
@@ -446,3 +446,48 @@ def test_second_server_on_the_same_port_is_a_failure(served: MetricsServer) -> N
     result = make_service().serve(port=served.port)
     assert isinstance(result, Failure)
     assert fetch(served.url).status == 200
+
+
+@pytest.mark.parametrize(
+    "basic_auth",
+    [
+        "user:s3cret",
+        "up",
+        ("user",),
+        ("user", "s3cret", "extra"),
+        ("", "s3cret"),
+        ("user", ""),
+        ("us:er", "s3cret"),
+        ("user", b"s3cret"),
+        ["user", "s3cret"],
+        ("user", "pa\r\nss"),
+    ],
+    ids=repr,
+)
+def test_basic_auth_must_be_a_pair_of_non_empty_strings(basic_auth: object) -> None:
+    """Ensures a credentials string (whose first two characters used to become the credentials) is refused at set-up."""
+    with pytest.raises(ValueError, match="basic_auth"):
+        make_metrics_app(make_service().registry, basic_auth=basic_auth)  # type: ignore[arg-type]
+    result = make_service().serve(basic_auth=basic_auth)
+    assert isinstance(result, Failure)
+    assert "basic_auth" in result.failure().message
+    assert "s3cret" not in result.failure().message
+
+
+def test_head_answers_like_get_without_a_body(served: MetricsServer) -> None:
+    """Ensures HEAD /metrics (load balancers, probes) gets the GET answer's status and headers and no body."""
+    parts = urlsplit(served.url)
+    assert parts.hostname is not None
+    connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=CLIENT_TIMEOUT)
+    try:
+        connection.request("HEAD", "/metrics")
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    get = fetch(served.url)
+    assert (response.status, body) == (200, b"")
+    assert response.headers["Content-Type"] == get.headers["Content-Type"]
+    status, _, wsgi_body = call_wsgi(make_metrics_app(make_service().registry), "/metrics")
+    assert status.startswith("200")
+    assert wsgi_body

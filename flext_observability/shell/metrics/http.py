@@ -48,9 +48,16 @@ def make_metrics_app(
     ``path=None``.
     """
     inner = make_wsgi_app(registry)
-    expected = None if basic_auth is None else f"{basic_auth[0]}:{basic_auth[1]}".encode()
+    expected = _expected_credentials(basic_auth)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            # HEAD is GET without the body (RFC 9110 9.3.2); load balancers and probes send it.
+            body = app({**environ, "REQUEST_METHOD": "GET"}, start_response)
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            return []
         if path is not None and environ.get("PATH_INFO", "") not in {path, path.rstrip("/") + "/"}:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [f"metrics are served at {path}\n".encode()]
@@ -68,6 +75,27 @@ def make_metrics_app(
             return [b"metrics are unavailable; see the application log\n"]
 
     return app
+
+
+def _expected_credentials(basic_auth: object) -> bytes | None:
+    """``user:password`` as bytes, from a (user, password) pair; a set-up mistake raises ``ValueError``."""
+    if basic_auth is None:
+        return None
+    if (
+        not isinstance(basic_auth, tuple)
+        or len(basic_auth) != 2
+        or not all(isinstance(part, str) and part for part in basic_auth)
+    ):
+        message = (
+            "basic_auth must be a (user, password) pair of non-empty strings, "
+            f"got {type(basic_auth).__name__}{'' if not isinstance(basic_auth, tuple) else f' of {len(basic_auth)}'}"
+        )
+        raise ValueError(message)
+    user, password = basic_auth
+    if ":" in user or any(character in user + password for character in "\r\n\0"):
+        message = "basic_auth's user must not contain ':' (RFC 7617), and neither part a line break or NUL"
+        raise ValueError(message)
+    return f"{user}:{password}".encode()
 
 
 def _authorized(header: str, expected: bytes) -> bool:
@@ -151,12 +179,16 @@ def serve_metrics(
 
     ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
     """
+    try:
+        app = make_metrics_app(registry, path=path, basic_auth=basic_auth)
+    except ValueError as error:
+        return Failure(FlextExportError(target=f"{host}:{port}", message=f"cannot serve {path}: {error}"))
     server: WSGIServer | None = None
     try:
         server = make_server(
             host,
             port,
-            make_metrics_app(registry, path=path, basic_auth=basic_auth),
+            app,
             server_class=_ThreadingServer,
             handler_class=_QuietHandler,
         )
@@ -168,7 +200,14 @@ def serve_metrics(
     except Exception as error:  # noqa: BLE001 - a taken port or a bad certificate becomes a Failure
         if server is not None:
             server.server_close()
-        return Failure(FlextExportError(target=f"{host}:{port}", message=f"{type(error).__name__}: {error}"))
+        reason = (
+            error.strerror.lower()
+            if isinstance(error, OSError) and error.strerror
+            else f"{type(error).__name__}: {error}"
+        )
+        return Failure(
+            FlextExportError(target=f"{host}:{port}", message=f"cannot serve {path} on {host}:{port}: {reason}")
+        )
     thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
     thread.start()
     return Success(MetricsServer(server, thread, "https" if tls is not None else "http"))
