@@ -14,6 +14,7 @@ from flext_observability import FlextErrorCode, build_log_entry
 from flext_observability.shell.context import (
     ContextExecutor,
     bind_context,
+    bound_context,
     clear_context,
     current_context,
     unbind_context,
@@ -57,7 +58,18 @@ def test_log_entry_writes_the_entity(stream: io.StringIO) -> None:
         span_id=SPAN,
     ).unwrap()
     service = FlextLoggingService()
-    assert service.log_entry(entry).unwrap() is entry
+    kept = service.log_entry(entry).unwrap()
+    # What is kept and returned is what was written: the secret is gone from it too.
+    assert kept.context["password"] == "REDACTED"
+    assert (kept.event, kept.level, kept.timestamp, kept.trace_id) == (
+        entry.event,
+        entry.level,
+        1_700_000_000.25,
+        TRACE,
+    )
+    assert service.query_logs() == (kept,)
+    assert "pw'" not in repr(kept)
+    assert "pw" not in str(kept.to_dict())
     (event,) = _events(stream)
     assert event["timestamp"] == "2023-11-14T22:13:20.250000Z"
     assert (event["level"], event["logger"], event["event"]) == ("warning", "target.snowflake", "batch loaded")
@@ -191,3 +203,20 @@ def test_threads_binding_concurrently_do_not_see_each_other() -> None:
     for thread in threads:
         thread.join()
     assert results == [True] * 16
+
+
+def test_no_secret_is_kept_that_the_line_did_not_carry(stream: io.StringIO) -> None:
+    """Ensures a secret in the event text, a URL, a nested key or bound context is in no kept entry or its repr."""
+    canary = "Kept5ecretCanary"
+    service = FlextLoggingService(capacity=10)
+    with bound_context(session_token=canary):
+        service.error(
+            f"cannot connect to postgres://etl:{canary}@db/dw",
+            config={"nested": [{"api_key": canary}]},
+            url=f"https://api.example.com/items?access_token={canary}",
+        ).unwrap()
+    entries = service.query_logs()
+    assert len(entries) == 1
+    for text in (stream.getvalue(), repr(entries), str([entry.to_dict() for entry in entries])):
+        assert canary not in text
+    assert entries[0].event.startswith("cannot connect to postgres://")

@@ -19,17 +19,18 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Final
 
-from flext_observability.core.logs.entry import FlextLogEntry, validate_log_entry
+from returns.result import Result, Success
+
+from flext_observability.core.logs.entry import FlextLogEntry, build_log_entry, validate_log_entry
+from flext_observability.core.redaction import DEFAULT_POLICY, redact_mapping, redact_text
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import current_context, current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.locks import fork_safe_lock
-from flext_observability.shell.logs.setup import get_logger
+from flext_observability.shell.logs.setup import current_setup, get_logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from returns.result import Result
 
     from flext_observability.core.errors import FlextValidationError
     from flext_observability.shell.metrics.service import FlextMetricsService
@@ -38,6 +39,25 @@ DEFAULT_CAPACITY: Final = 1000
 """Entries kept in memory by default; older ones are dropped, and counted."""
 
 _ORDER: Final = {level: index for index, level in enumerate(LogLevel)}
+
+
+def _redacted(entry: FlextLogEntry) -> Result[FlextLogEntry, FlextValidationError]:
+    """``entry`` as the pipeline writes it: event and context redacted with the current set-up's policy."""
+    setup = current_setup()
+    policy = setup.pipeline.policy if setup is not None else DEFAULT_POLICY
+    event = redact_text(policy, entry.event)
+    context = redact_mapping(policy, entry.context)
+    if event == entry.event and context == dict(entry.context):
+        return Success(entry)
+    return build_log_entry(
+        event=event,
+        level=entry.level,
+        logger=entry.logger,
+        timestamp=entry.timestamp,
+        context=context,
+        trace_id=entry.trace_id,
+        span_id=entry.span_id,
+    )
 
 
 def _iso(seconds: float) -> str:
@@ -84,8 +104,14 @@ class FlextLoggingService:
     # --- writing -----------------------------------------------------------
 
     def log_entry(self, entry: FlextLogEntry) -> Result[FlextLogEntry, FlextValidationError]:
-        """Check ``entry``, write it through the pipeline and keep it; never raises."""
-        return validate_log_entry(entry).map(self._write)
+        """Check ``entry``, write it through the pipeline and keep it; never raises.
+
+        What is kept and returned is what was written: the event and the
+        context with their secrets replaced by the logging set-up's redaction
+        policy, so ``query_logs()``, ``to_dict()`` and ``repr`` never hold a
+        secret the log line did not.
+        """
+        return validate_log_entry(entry).bind(_redacted).map(self._write)
 
     def _write(self, entry: FlextLogEntry) -> FlextLogEntry:
         with self._lock:
