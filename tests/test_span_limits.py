@@ -9,6 +9,7 @@ from flext_observability.core.tracing.span_limits import (
     limit_attributes,
     room_for,
 )
+from flext_observability.tracing import FlextTracingService, InMemorySpanRepository
 
 
 def test_clean_attribute_keeps_types_and_truncates() -> None:
@@ -58,3 +59,37 @@ def test_limits_refuse_nonsense() -> None:
     for bad in ({"max_events": -1}, {"max_links": True}, {"max_attribute_length": 10**6}):
         with pytest.raises(ValueError, match="must be an int"):
             SpanLimits(**bad)
+
+
+def test_long_values_are_truncated_not_dropped() -> None:
+    """Ensures a 4,097-character value, a long array, and a deep traceback's exception attributes survive, cut."""
+    repository = InMemorySpanRepository()
+    tracing = FlextTracingService(exporters=[repository])
+
+    def recurse(depth: int) -> None:
+        if depth == 0:
+            raise ValueError("x" * 10_000)
+        recurse(depth - 1)
+
+    with tracing.start_span("long") as span:
+        span.set_attribute("sql", "s" * 4097)
+        span.set_attribute("ids", ["i" * 5000] * 5000)
+        try:
+            recurse(59)
+        except ValueError as error:
+            span.record_exception(error)
+    assert tracing.shutdown(5.0)
+    [done] = repository.spans()
+    assert done.attributes["sql"] == "s" * 4096
+    ids = done.attributes["ids"]
+    assert isinstance(ids, tuple)
+    assert len(ids) == 4096
+    assert {len(item) for item in ids if isinstance(item, str)} == {4096}
+    [event] = done.events
+    assert event.attributes["exception.type"] == "ValueError"
+    assert event.attributes["exception.message"] == "x" * 4096
+    stacktrace = event.attributes["exception.stacktrace"]
+    assert isinstance(stacktrace, str)
+    assert stacktrace.startswith("Traceback (most recent call last):")
+    assert len(stacktrace) == 4096
+    assert done.dropped_attributes == 0

@@ -62,6 +62,17 @@ class SpanLimits:
 DEFAULT_LIMITS: Final = SpanLimits()
 
 
+def _precut(value: object, length: int) -> object:
+    """Text and arrays of text cut to ``length`` before they are checked (exact types only; anything else as is)."""
+    kind = type(value)
+    if kind is str:
+        return value[:length]  # type: ignore[index]
+    if kind is list or kind is tuple:
+        items = value[:length]  # type: ignore[index]
+        return [item[:length] if type(item) is str else item for item in items]
+    return value
+
+
 def _truncate(value: AttributeValue, length: int) -> AttributeValue:
     if isinstance(value, str):
         return value[:length]
@@ -119,7 +130,8 @@ def clean_attribute(key: object, value: object, limits: SpanLimits = DEFAULT_LIM
     if not isinstance(key, str) or not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
         return None
     problems: Problems = []
-    checked = check_attribute_value(problems, "value", value)
+    # Cut first, then check: a value longer than the limit is kept, truncated, as OpenTelemetry does.
+    checked = check_attribute_value(problems, "value", _precut(value, limits.max_attribute_length))
     if checked is None:
         return None
     policy = limits.redaction
