@@ -322,3 +322,39 @@ def test_reconfiguring_replaces_the_previous_set_up() -> None:
     logging.getLogger("lib").info("only once too")
     assert first.getvalue() == ""
     assert second.getvalue().count("\n") == 2
+
+
+def test_reconfiguration_reaches_loggers_already_used(capsys: pytest.CaptureFixture[str]) -> None:
+    """Ensures a second configure_logging (and reset_logging) reaches loggers taken and used before it."""
+    first, second = io.StringIO(), io.StringIO()
+    log = get_logger("early")
+    configure_logging(format="json", stream=first, level="info", capture_stdlib=False)
+    log.info("one")
+    log.debug("hidden")
+    bound = get_logger("bound").bind(job="nightly")
+    bound.info("bound one")
+    configure_logging(
+        format="json",
+        stream=second,
+        level="debug",
+        capture_stdlib=False,
+        redaction=redaction_policy(extra_keys=("ssn",)),
+    )
+    log.debug("two", ssn="123-45-6789")
+    bound.info("bound two", ssn="123-45-6789")
+    configure_logging(format="json", stream=second, level="warning", capture_stdlib=False)
+    bound.info("bound dropped")
+    bound.warning("bound three")
+    reset_logging()
+    capsys.readouterr()
+    log.info("after reset")
+    after = capsys.readouterr().out
+    firsts = [json.loads(line)["event"] for line in first.getvalue().splitlines()]
+    seconds = [json.loads(line) for line in second.getvalue().splitlines()]
+    assert firsts == ["one", "bound one"]
+    assert [event["event"] for event in seconds] == ["two", "bound two", "bound three"]
+    assert {event.get("ssn") for event in seconds} == {"REDACTED", None}
+    assert seconds[2]["job"] == "nightly"
+    assert "123-45-6789" not in second.getvalue()
+    assert "after reset" in after
+    assert "after reset" not in first.getvalue() + second.getvalue()

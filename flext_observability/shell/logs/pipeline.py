@@ -26,6 +26,7 @@ import traceback
 from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from structlog import DropEvent
 from structlog.dev import ConsoleRenderer
 
 from flext_observability.core.logs.escaping import escape_text, render_logfmt
@@ -54,6 +55,14 @@ FIRST_KEYS: Final = ("timestamp", "level", "logger", "service", "event")
 
 _STANDARD_KEYS: Final = frozenset({"timestamp", "level", "logger", "service", "trace_id", "span_id"})
 _MAX_LOGGER_NAMES: Final = 1024
+_NUMERIC: Final = {
+    LogLevel.DEBUG: 10,
+    LogLevel.INFO: 20,
+    LogLevel.WARNING: 30,
+    LogLevel.ERROR: 40,
+    LogLevel.CRITICAL: 50,
+}
+"""The standard library's number of each level."""
 _CONSOLE_OWN_LINES: Final = ("exception", "stack", "exc_info")
 # One encoder for every line; ensure_ascii (the default) escapes U+2028, U+2029 and
 # U+0085 too, which some readers treat as line ends. Values are finite by now.
@@ -180,6 +189,8 @@ class LogPipeline:
         # The context holds only checked ids (our spans, use_span_ids); any other source is checked per line.
         self._trusted = type(self.correlation) is ContextCorrelation
         self.on_event = on_event
+        self.threshold = 0
+        """Events below this standard-library level number are dropped (set by ``configure_logging``)."""
         self._clock = _UtcClock((clock if clock is not None else SystemClock()).time)
         self._service_json = _ENCODER.encode(service)
         self._logger_json: dict[object, str] = {}
@@ -191,8 +202,11 @@ class LogPipeline:
         }[log_format]
 
     def __call__(self, logger: object, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
-        """The rendered line for one event; never raises."""
+        """The rendered line for one event; never raises (an event below the set-up's level is dropped)."""
         level = LEVEL_OF_METHOD.get(method_name, LogLevel.INFO)
+        if _NUMERIC[level] < self.threshold:
+            # A logger bound under an earlier, more verbose set-up still calls in: the current level rules.
+            raise DropEvent
         try:
             user = self._user_fields(event_dict)
             name = getattr(logger, "name", "root")

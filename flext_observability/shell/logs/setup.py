@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 import structlog
@@ -52,6 +53,12 @@ _LEVELS: Final = {
 }
 _METHODS: Final = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "msg")
 _STATE_LOCK: Final = fork_safe_lock()
+_PROCESSORS: Final[list[Any]] = []
+"""The one processor list every logger holds (changed in place, so set-ups reach loggers made before)."""
+_WRITER: Final[list[_LineWriter | None]] = [None]
+"""The current set-up's writer."""
+_PROXIES: Final[weakref.WeakSet[Any]] = weakref.WeakSet()
+"""The loggers :func:`get_logger` handed out, told to forget their cached set-up at each re-configuration."""
 
 
 class LoggingSetup:
@@ -221,16 +228,21 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
         on_event=on_event,
         clock=clock,
     )
+    pipeline.threshold = _LEVELS[chosen_level]
     writer = _LineWriter(output)
     with _STATE_LOCK:
         _uninstall()
+        _WRITER[0] = writer
+        _PROCESSORS[:] = [pipeline]
         structlog.configure(
-            processors=[pipeline],
+            processors=_PROCESSORS,
             wrapper_class=_wrapper_class(chosen_level),
-            logger_factory=lambda name="root", *_: _NamedWriter(writer, str(name)),
+            logger_factory=_named_writer,
             cache_logger_on_first_use=True,
         )
         handler = _PipelineHandler(writer, _SafeFormatter(pipeline))
+        # Records of a child logger set more verbose than the root still stop here, at the set-up's level.
+        handler.setLevel(_LEVELS[chosen_level])
         if capture_stdlib:
             root = logging.getLogger()
             root.addHandler(handler)
@@ -269,6 +281,12 @@ def _uninstall() -> None:
             FAILURES.listeners.remove(_current.on_failure)
         _current = None
     structlog.reset_defaults()
+    _WRITER[0] = None
+    # Loggers bound before keep this very list: they now use structlog's defaults, then what comes next.
+    _PROCESSORS[:] = structlog.get_config()["processors"]
+    for proxy in list(_PROXIES):
+        # A proxy caches its assembled logger on first use; forgetting it makes the next call use the new set-up.
+        proxy.__dict__.pop("bind", None)
 
 
 def reset_logging() -> None:
@@ -287,7 +305,15 @@ def get_logger(name: str = "root", **initial_values: object) -> FlextLogger:
 
     >>> logger: FlextLogger = get_logger(__name__)
     """
-    return cast("FlextLogger", structlog.get_logger(name, **initial_values))
+    proxy = structlog.get_logger(name, **initial_values)
+    with _STATE_LOCK:
+        _PROXIES.add(proxy)
+    return cast("FlextLogger", proxy)
+
+
+def _named_writer(name: object = "root", *_args: object) -> _NamedWriter:
+    """Structlog's logger factory: a named writer."""
+    return _NamedWriter(str(name))
 
 
 class _LineWriter:
@@ -311,16 +337,22 @@ class _LineWriter:
 
 
 class _NamedWriter:
-    """What structlog's logger factory returns: a name, and the shared writer of the stream."""
+    """What structlog's logger factory returns: a name; lines go to the current set-up's writer.
 
-    __slots__ = ("_writer", "name")
+    The writer is looked up at each line, so a logger made before a
+    re-configuration writes to the new stream (standard output after a reset).
+    """
 
-    def __init__(self, writer: _LineWriter, name: str) -> None:
-        self._writer = writer
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def msg(self, message: str) -> None:
         """Write one rendered line (under the stream's lock)."""
-        self._writer.msg(message)
+        writer = _WRITER[0]
+        if writer is None:
+            writer = _LineWriter(sys.stdout)
+        writer.msg(message)
 
     log = debug = info = warn = warning = fatal = failure = err = error = critical = exception = msg
