@@ -142,7 +142,9 @@ def test_metric_updates_and_snapshots_survive_a_fork() -> None:
         assert "rows_total" in service.export_prometheus().unwrap()
         assert service.counter("child_total", "Made in the child.").unwrap() is not None
 
-    assert forks_that_hang(hammer, in_child) == 0
+    # prometheus_client's registry lock is held only while a scrape copies the collector list: a short
+    # window, so this path gets more forks than the others.
+    assert forks_that_hang(hammer, in_child, forks=4 * FORKS) == 0
 
 
 def test_the_span_repository_and_tracing_survive_a_fork() -> None:

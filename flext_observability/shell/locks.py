@@ -44,6 +44,15 @@ def fork_safe_rlock() -> threading.RLock:
     return lock
 
 
+def adopt_lock(lock: object) -> None:
+    """Unlock ``lock`` too in a forked child: for a lock another library made inside an object we own.
+
+    Anything without the standard library's ``_at_fork_reinit`` hook is ignored.
+    """
+    if hasattr(lock, "_at_fork_reinit"):
+        _remember(lock)
+
+
 def _remember(lock: object) -> None:
     with _GUARD:
         _LOCKS.add(lock)

@@ -47,7 +47,7 @@ from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, SystemClock
-from flext_observability.shell.locks import fork_safe_lock
+from flext_observability.shell.locks import adopt_lock, fork_safe_lock
 from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
@@ -129,6 +129,9 @@ class FlextMetricsService:
         self.registry: Final = CollectorRegistry(auto_describe=False)
         """The registry this service owns; its only collector is :attr:`collector`."""
         self.registry.register(self.collector)
+        # prometheus_client guards a registry with a plain lock; a scrape running in another
+        # thread at fork time would leave it held in the child, so it joins the reinit set.
+        adopt_lock(getattr(self.registry, "_lock", None))
 
     def _self_metric(self, name: str, help_text: str, labels: tuple[str, ...]) -> Counter:
         spec = define_instrument(kind=MetricKind.COUNTER, name=name, help_text=help_text, label_names=labels)
