@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, ParamSpec, Protocol, TypeVar, final, runtime_checkable
 
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage
+from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -110,7 +110,7 @@ deactivate_span: Final[Callable[[SpanToken], None]] = _SPAN.reset
 _HEX_DIGITS: Final = frozenset("0123456789abcdef")
 _TRACE_ID_LENGTH: Final = 32
 _SPAN_ID_LENGTH: Final = 16
-_LOG: Final = logging.getLogger("flext_observability.context")
+_LOG: Final = library_logger("flext_observability.context")
 
 
 class _RefusedIds:

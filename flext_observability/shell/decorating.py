@@ -42,10 +42,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
+from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ S = TypeVar("S")
 T = TypeVar("T")
 F = TypeVar("F", bound="Callable[..., Any]")
 
-_LOG: Final = logging.getLogger("flext_observability")
+_LOG: Final = library_logger("flext_observability")
 _FAILED: Final = object()
 """The state of a call whose ``begin`` hook raised: nothing else of the scope runs for it."""
 

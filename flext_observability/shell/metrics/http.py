@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import logging
 import ssl
 import threading
 from socketserver import ThreadingMixIn
@@ -23,6 +22,7 @@ from prometheus_client import make_wsgi_app
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     StartResponse = Callable[..., Any]
     WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-_LOG: Final = logging.getLogger("flext_observability.http")
+_LOG: Final = library_logger("flext_observability.http")
 
 
 def make_metrics_app(

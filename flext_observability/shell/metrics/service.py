@@ -18,7 +18,6 @@ pipeline_rows_total{tap="postgres"} 120.0
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -47,6 +46,7 @@ from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import adopt_lock, fork_safe_lock
 from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
 from flext_observability.shell.metrics.collector import FlextMetricsCollector
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
 S = TypeVar("S", bound=Series)
 
-_LOG: Final = logging.getLogger("flext_observability.metrics")
+_LOG: Final = library_logger("flext_observability.metrics")
 
 REJECTED_SAMPLES: Final = "flext_observability_rejected_samples_total"
 SERIES_OVERFLOW: Final = "flext_observability_series_overflow_total"

@@ -25,7 +25,6 @@ a batch behind and cost the hot path nothing.
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import threading
 import time
@@ -37,6 +36,8 @@ from typing import TYPE_CHECKING, Final, overload
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from flext_observability.shell.library_log import library_logger
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from flext_observability.shell.tracing.exporters import SpanExporter
     from flext_observability.shell.tracing.span import Span
 
-_LOG: Final = logging.getLogger("flext_observability.tracing")
+_LOG: Final = library_logger("flext_observability.tracing")
 
 DEFAULT_MAX_QUEUE_SIZE: Final = 2048
 DEFAULT_MAX_EXPORT_BATCH_SIZE: Final = 512
