@@ -64,6 +64,64 @@ class _Shouting(str):
 
 # --- keys ----------------------------------------------------------------------
 
+# The table the rule is designed against: secrets as services, drivers and
+# HTTP name them, and everyday keys that share a word with a secret.
+MUST_REDACT = (
+    *("password", "db_password", "PGPASSWORD", "dbpassword", "adminpass", "pass"),
+    *("api_key", "apiKey", "x-api-key", "authorization", "access_token", "refresh_token"),
+    *("client_secret", "client_key", "private_key", "session_id", "cookie", "set-cookie"),
+)
+MUST_NOT_REDACT = (
+    *("auth_method", "auth_provider", "session_duration", "session_state", "signature_algorithm"),
+    *("cookie_consent", "token_count", "tokens_total", "partition_key", "sort_key", "cache_key"),
+)
+
+
+@pytest.mark.parametrize("key", MUST_REDACT)
+def test_the_table_of_keys_that_must_be_redacted(key: str) -> None:
+    """Ensures every key of the must-redact table is sensitive, and its value hidden in an event."""
+    assert is_sensitive_key(DEFAULT_POLICY, key)
+    assert redact_mapping(DEFAULT_POLICY, {key: "CanaryS3cret"}) == {key: R}
+
+
+@pytest.mark.parametrize("key", MUST_NOT_REDACT)
+def test_the_table_of_keys_that_must_not_be_redacted(key: str) -> None:
+    """Ensures no key of the must-not table is sensitive: its value reaches the output as it is."""
+    assert not is_sensitive_key(DEFAULT_POLICY, key)
+    assert redact_mapping(DEFAULT_POLICY, {key: "oauth"}) == {key: "oauth"}
+
+
+@pytest.mark.parametrize(
+    ("key", "sensitive"),
+    [
+        ("PGPASSWORD", True),
+        ("rootpassword", True),
+        ("userPass", True),
+        ("dbpwd", True),
+        ("XAPIKEY", True),
+        ("mysessionid", True),
+        ("bypass_cache", False),
+        ("compass_heading", False),
+        ("passenger", False),
+        ("possession", False),
+        ("oauth", False),
+    ],
+)
+def test_glued_key_words_count_at_the_end_of_a_word(key: str, sensitive: bool) -> None:
+    """Ensures a glued key word counts at a word's end, ordinary words (bypass) and qualifiers (oauth) do not."""
+    assert is_sensitive_key(DEFAULT_POLICY, key) is sensitive
+
+
+def test_glued_key_words_must_be_key_words() -> None:
+    """Ensures a glued key word that is not a key word is refused at set-up, and defaults follow the keys."""
+    with pytest.raises(ValueError, match=r"^glued_keys must be key words too; add \['pin'\] to keys"):
+        redaction_policy(glued_keys=["pin"])
+    only_pin = redaction_policy(keys=["pin"], glued_keys=["pin"])
+    assert is_sensitive_key(only_pin, "cardpin")
+    assert not is_sensitive_key(only_pin, "PGPASSWORD")
+    assert redaction_policy(keys=["token"]).glued_keys == {"token"}
+    assert not is_sensitive_key(redaction_policy(ordinary_words=["adminpass"]), "adminpass")
+
 
 @pytest.mark.parametrize(
     "key",
@@ -121,6 +179,9 @@ def test_sensitive_keys(key: str) -> None:
         "passwordless_login_enabled",
         "token_count",
         "tokenCount",
+        "auth_method",
+        "sessionDuration",
+        "cookie_consent",
         "input_token_count",
         "secret_name",
         "token_uri",
@@ -194,10 +255,13 @@ def test_policy_settings_are_normalised_and_combined() -> None:
 
 def test_policy_repr_is_readable_and_stable() -> None:
     """The repr lists every setting, sorted, and leaves the compiled pattern out."""
-    policy = redaction_policy(keys=["token", "pwd"], query_parameters=["sig"], safe_suffixes=["count"])
+    policy = redaction_policy(
+        keys=["token", "pwd"], query_parameters=["sig"], safe_suffixes=["count"], ordinary_words=["bypwd"]
+    )
     assert repr(policy) == (
         "RedactionPolicy(keys=frozenset({'pwd', 'token'}), query_parameters=frozenset({'sig'}), "
-        "safe_suffixes=frozenset({'count'}), replacement='REDACTED', max_depth=8)"
+        "safe_suffixes=frozenset({'count'}), glued_keys=frozenset({'pwd', 'token'}), "
+        "ordinary_words=frozenset({'bypwd'}), replacement='REDACTED', max_depth=8)"
     )
 
 
@@ -348,6 +412,59 @@ def test_bearer_tokens_and_authorization_headers(text: str, expected: str) -> No
 def test_quoted_pairs_in_messages(text: str, expected: str) -> None:
     """JSON and Python reprs put into a message get sensitive values hidden, quotes kept."""
     assert redact_text(DEFAULT_POLICY, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("login failed, password: hunter2", f"login failed, password: {R}"),
+        ("PGPASSWORD: 's3 cret' for etl", f"PGPASSWORD: '{R}' for etl"),
+        ("X-Api-Key:AIza, next", f"X-Api-Key:{R}, next"),
+        ("auth_method: oauth; rows: 5", "auth_method: oauth; rows: 5"),
+        ("authorization failed: missing scope", "authorization failed: missing scope"),
+        ("error: password incorrect", "error: password incorrect"),
+        ("see http://host:8080/x at 12:30:00", "see http://host:8080/x at 12:30:00"),
+        ("password:", "password:"),
+    ],
+)
+def test_prose_and_yaml_pairs(text: str, expected: str) -> None:
+    """Ensures ``name: value`` in prose or YAML hides the value of a sensitive name, and only that."""
+    assert redact_text(DEFAULT_POLICY, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CREATE ROLE etl LOGIN PASSWORD 'hunter2'", f"CREATE ROLE etl LOGIN PASSWORD '{R}'"),
+        ("alter user etl with password 'it''s' valid until 'x'", f"alter user etl with password '{R}' valid until 'x'"),
+        ("CREATE USER 'etl'@'%' IDENTIFIED BY 'pw'", f"CREATE USER 'etl'@'%' IDENTIFIED BY '{R}'"),
+        ('ALTER ROLE x PASSWORD = "pw"', f'ALTER ROLE x PASSWORD = "{R}"'),
+        ("ALTER ROLE x PASSWORD NULL", "ALTER ROLE x PASSWORD NULL"),
+        ("SELECT password_changed FROM users", "SELECT password_changed FROM users"),
+    ],
+)
+def test_sql_password_literals(text: str, expected: str) -> None:
+    """Ensures the password literal of CREATE/ALTER ROLE and IDENTIFIED BY is hidden in a db.statement."""
+    assert redact_text(DEFAULT_POLICY, text) == expected
+
+
+def test_header_pair_lists_hide_credentials() -> None:
+    """Ensures headers as lists of pairs (WSGI, httpx, requests; ASGI as bytes) have credential values hidden."""
+    wsgi = [("Content-Type", "text/plain"), ("Authorization", "Basic dXNlcjpwYXNz"), ("Set-Cookie", "sid=abc")]
+    asgi = [(b"host", b"api"), (b"authorization", b"Bearer abc"), [b"x-api-key", bytearray(b"k")]]
+    assert redact_value(DEFAULT_POLICY, wsgi) == [
+        ("Content-Type", "text/plain"),
+        ("Authorization", R),
+        ("Set-Cookie", R),
+    ]
+    assert redact_value(DEFAULT_POLICY, asgi) == [
+        (b"host", b"api"),
+        (b"authorization", R.encode()),
+        [b"x-api-key", R.encode()],
+    ]
+    assert redact_mapping(DEFAULT_POLICY, {"event": "request", "headers": wsgi})["headers"][1] == ("Authorization", R)
+    assert redact_value(DEFAULT_POLICY, ("auth_method", "oauth")) == ("auth_method", "oauth")
+    assert redact_value(DEFAULT_POLICY, ("password", "x", "y")) == ("password", "x", "y")
 
 
 @pytest.mark.parametrize(

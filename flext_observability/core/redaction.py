@@ -36,16 +36,16 @@ K = TypeVar("K")
 
 DEFAULT_KEYS: Final = frozenset(
     (
-        # Passwords under their usual spellings (MYSQL_PWD, passwd files, key passphrases).
-        *("password", "passwd", "pwd", "passphrase"),
+        # Passwords under their usual spellings (MYSQL_PWD, passwd files, key passphrases, db_pass).
+        *("password", "passwd", "pass", "pwd", "passphrase"),
         # Secrets of every kind: client_secret, AWS_SECRET_ACCESS_KEY, webhook_secret.
         "secret",
         # Bearer credentials: access_token, refresh_token, id_token, XSRF-TOKEN, JWTs.
         *("token", "jwt"),
         # API and cloud keys (api_key also matches apikey and apiKey). "key" alone
-        # is left out: primary_key, partition_key and an S3 object key are
+        # is left out: primary_key, partition_key, sort_key and a cache key are
         # everyday data, not secrets.
-        *("api_key", "access_key", "account_key", "private_key", "signing_key", "encryption_key"),
+        *("api_key", "access_key", "account_key", "private_key", "client_key", "signing_key", "encryption_key"),
         # HTTP: Authorization and Proxy-Authorization, basic_auth, Cookie and
         # Set-Cookie ("cookie" is one of its words, so it needs no entry of its own).
         *("authorization", "auth", "cookie"),
@@ -62,18 +62,36 @@ DEFAULT_KEYS: Final = frozenset(
 )
 """Key words that make a key sensitive (see :func:`is_sensitive_key`)."""
 
+DEFAULT_GLUED_KEYS: Final = frozenset(
+    ("password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "api_key", "private_key", "sessionid"),
+)
+"""Key words that also count at the end of a longer word, where a prefix is glued
+on without a separator: libpq's ``PGPASSWORD``, ``dbpassword``, ``adminpass``,
+``csrftoken``, ``XAPIKEY``. Short qualifiers such as ``auth`` and ``session``
+are not here: ``oauth`` and ``possession`` hold no secret."""
+
+DEFAULT_ORDINARY_WORDS: Final = frozenset(
+    ("bypass", "compass", "overpass", "underpass", "surpass", "trespass", "encompass"),
+)
+"""Whole words that end like a glued key word and are not secrets (``bypass_cache``)."""
+
 DEFAULT_SAFE_SUFFIXES: Final = frozenset(
     (
         *("count", "total", "length", "size", "limit"),
-        *("type", "kind", "name", "version"),
+        *("type", "kind", "name", "version", "format"),
         *("path", "file", "url", "uri", "endpoint"),
-        *("enabled", "required", "ttl", "expiry"),
+        *("enabled", "required", "ttl", "expiry", "expires", "expiration", "timeout", "lifetime", "age"),
+        # How a credential is chosen or checked, not the credential: auth_method,
+        # auth_provider, signature_algorithm, session_state, cookie_consent.
+        *("method", "provider", "scheme", "mode", "strategy", "policy", "algorithm", "alg"),
+        *("state", "status", "duration", "consent", "domain", "issuer", "audience", "level"),
     ),
 )
 """Words that, when they are all that follows a key word, describe the secret
 instead of holding it: ``token_count``, ``secret_name``, ``token_uri``,
-``private_key_path``, ``auth_type``, ``password_length`` are not sensitive.
-(``session_id`` stays sensitive: "id" is deliberately not here.)"""
+``private_key_path``, ``auth_method``, ``session_duration``, ``password_length``
+are not sensitive. (``session_id`` and ``password_hash`` stay sensitive: "id"
+and "hash" are deliberately not here.)"""
 
 DEFAULT_QUERY_PARAMETERS: Final = frozenset(
     (
@@ -138,7 +156,7 @@ def _alternatives(words: frozenset[str]) -> str:
 
 
 def _compile_key_pattern(policy: RedactionPolicy) -> re.Pattern[str]:
-    if not policy.keys:
+    if not policy.keys and not policy.glued_keys:
         return re.compile(_NEVER)
     # A word starts and ends where a letter does not continue it: at a
     # separator, a digit, or either end of the key.
@@ -147,9 +165,20 @@ def _compile_key_pattern(policy: RedactionPolicy) -> re.Pattern[str]:
         if policy.safe_suffixes
         else ""
     )
-    # The class of first letters only makes most positions fail sooner.
-    first = "".join(sorted({re.escape(word[0]) for word in policy.keys}))
-    return re.compile(rf"(?<![^\W\d_])(?=[{first}])(?:{_alternatives(policy.keys)})(?![^\W\d_]){described}")
+    heads: list[str] = []
+    if policy.keys:
+        # The class of first letters only makes most positions fail sooner.
+        first = "".join(sorted({re.escape(word[0]) for word in policy.keys}))
+        heads.append(rf"(?=[{first}])(?:{_alternatives(policy.keys)})")
+    if policy.glued_keys:
+        # A longer word ending with a glued key word (PGPASSWORD), unless it is an ordinary word.
+        ordinary = (
+            rf"(?!(?:{'|'.join(re.escape(word) for word in sorted(policy.ordinary_words))})(?![^\W\d_]))"
+            if policy.ordinary_words
+            else ""
+        )
+        heads.append(rf"{ordinary}[^\W\d_]+?(?:{_alternatives(policy.glued_keys)})")
+    return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(heads)})(?![^\W\d_]){described}")
 
 
 def _sorted_set(words: frozenset[str]) -> str:
@@ -160,14 +189,17 @@ def _sorted_set(words: frozenset[str]) -> str:
 class RedactionPolicy:
     """What counts as a secret and what replaces it; build one with :func:`redaction_policy`.
 
-    ``keys`` (key words) and ``safe_suffixes`` are lowercase words joined by
-    ``_``; ``query_parameters`` are lowercase names. Containers nested more
-    than ``max_depth`` levels deep are replaced wholesale.
+    ``keys`` (key words), ``glued_keys`` and ``safe_suffixes`` are lowercase
+    words joined by ``_``; ``ordinary_words`` are lowercase words and
+    ``query_parameters`` lowercase names. Containers nested more than
+    ``max_depth`` levels deep are replaced wholesale.
     """
 
     keys: frozenset[str] = field(repr=_sorted_set)
     query_parameters: frozenset[str] = field(repr=_sorted_set)
     safe_suffixes: frozenset[str] = field(repr=_sorted_set)
+    glued_keys: frozenset[str] = field(default=DEFAULT_GLUED_KEYS, repr=_sorted_set)
+    ordinary_words: frozenset[str] = field(default=DEFAULT_ORDINARY_WORDS, repr=_sorted_set)
     replacement: str = DEFAULT_REPLACEMENT
     max_depth: int = DEFAULT_MAX_DEPTH
     _key_pattern: re.Pattern[str] = field(
@@ -213,17 +245,23 @@ def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-o
     query_parameters: Iterable[str] = DEFAULT_QUERY_PARAMETERS,
     extra_query_parameters: Iterable[str] = (),
     safe_suffixes: Iterable[str] = DEFAULT_SAFE_SUFFIXES,
+    glued_keys: Iterable[str] = DEFAULT_GLUED_KEYS,
+    ordinary_words: Iterable[str] = DEFAULT_ORDINARY_WORDS,
     replacement: str = DEFAULT_REPLACEMENT,
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> RedactionPolicy:
     """Check the settings once and build a :class:`RedactionPolicy`.
 
-    Key words and safe suffixes may be given in any spelling: ``"X-Pin-Code"``
-    is stored as ``x_pin_code``; query parameter names are lowercased. ``keys`` replaces the
-    defaults and ``extra_keys`` adds to them; the same holds for query
-    parameters. Raises ``ValueError`` on settings that cannot work: a single
+    Key words, glued key words and safe suffixes may be given in any
+    spelling: ``"X-Pin-Code"`` is stored as ``x_pin_code``; query parameter
+    names and ordinary words are lowercased. ``keys`` replaces the defaults
+    and ``extra_keys`` adds to them; the same holds for query parameters.
+    ``glued_keys`` says which key words also count at the end of a longer
+    word (by default, those of :data:`DEFAULT_GLUED_KEYS` that are among the
+    key words). Raises ``ValueError`` on settings that cannot work: a single
     string where a collection is expected, an entry that is not text or has no
-    letters or digits, an empty replacement, or a depth outside 1 to 100.
+    letters or digits, a glued key word that is not a key word, an empty
+    replacement, or a depth outside 1 to 100.
 
     >>> policy = redaction_policy(extra_keys=["pin"], replacement="***")
     >>> redact_value(policy, {"card_pin": 1234, "pin_length": 4})
@@ -240,6 +278,13 @@ def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-o
         "extra_query_parameters", extra_query_parameters, normalise=False
     )
     suffixes = _normalised_words("safe_suffixes", safe_suffixes, normalise=True)
+    glued = _normalised_words("glued_keys", glued_keys, normalise=True)
+    if glued_keys is DEFAULT_GLUED_KEYS:
+        glued &= key_words
+    elif not glued <= key_words:
+        message = f"glued_keys must be key words too; add {sorted(glued - key_words)} to keys or extra_keys"
+        raise ValueError(message)
+    ordinary = _normalised_words("ordinary_words", ordinary_words, normalise=False)
     if type(max_depth) is not int or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         message = f"max_depth must be an integer from 1 to {MAX_DEPTH_LIMIT}, got {max_depth!r}"
         raise ValueError(message)
@@ -247,13 +292,15 @@ def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-o
         keys=key_words,
         query_parameters=parameters,
         safe_suffixes=suffixes,
+        glued_keys=glued,
+        ordinary_words=ordinary,
         replacement=_checked_replacement(replacement),
         max_depth=max_depth,
     )
 
 
 DEFAULT_POLICY: Final = redaction_policy()
-"""The default key words, query parameters and safe suffixes, ``REDACTED``, depth 8."""
+"""The default key words, glued key words, ordinary words, query parameters and safe suffixes, ``REDACTED``, depth 8."""
 
 
 def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
@@ -263,15 +310,17 @@ def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
     (a separator, a digit, either end) and every camelCase boundary ends a
     word. It is sensitive when a key word equals a run of whole words, the
     words of the key word joined by separators or none (``api_key`` matches
-    ``X-Api-Key``, ``apiKey`` and ``APIKEY``), unless only safe suffixes
-    follow it (``token_count``). A key in mixed case is also read with its
-    case ignored, so that ``passWord`` is sensitive too. Keys that are not
-    text are never sensitive.
+    ``X-Api-Key``, ``apiKey`` and ``APIKEY``), or when a glued key word ends
+    one of its words (``PGPASSWORD``, ``adminpass``; not the ordinary words
+    such as ``bypass``) — unless only safe suffixes follow it
+    (``token_count``, ``auth_method``). A key in mixed case is also read
+    with its case ignored, so that ``passWord`` is sensitive too. Keys that
+    are not text are never sensitive.
 
-    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("db_password", "X-Api-Key", "accessToken")]
-    [True, True, True]
-    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("max_tokens", "tokenizer", "token_count", 42)]
-    [False, False, False, False]
+    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("db_password", "X-Api-Key", "PGPASSWORD", "adminpass")]
+    [True, True, True, True]
+    >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("max_tokens", "auth_method", "cache_key", "bypass", 42)]
+    [False, False, False, False, False]
     """
     if not issubclass(type(key), str):
         return False
@@ -325,6 +374,20 @@ _URL_VALUE: Final = re.compile(r"(?P<url>[^\s&;\"'<>]*)")
 _TEXT_VALUE: Final = re.compile(
     r"'(?P<single>[^'\r\n]{0,1024})'|\"(?P<double>[^\"\r\n]{0,1024})\"|\{(?P<braced>[^}\r\n]{0,1024})\}"
     r"|(?P<plain>[^\s&;]*(?:(?:[ ][^\s&;=]*)*(?=;))?)",
+)
+
+# Prose and YAML: "password: x", "X-Api-Key: x", after a name that starts a word.
+# The value is one quoted string or one run up to a space, "," or ";".
+_COLON_HEAD: Final = re.compile(r"(?<![\w.\-])(?P<name>[^\W\d][\w.\-]{0,63})[ \t]*:(?!//)[ \t]*")
+_COLON_VALUE: Final = re.compile(
+    r"\"(?P<double>(?:[^\"\\\r\n]|\\.){0,1024})\"|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})'|(?P<plain>[^\s,;]*)",
+)
+
+# SQL: CREATE/ALTER ROLE ... PASSWORD 'x', MySQL and Oracle's IDENTIFIED BY 'x'
+# (a quote inside the literal is written twice).
+_SQL_PASSWORD: Final = re.compile(
+    r"(?i)(?<![\"'])\b(?:password|identified[ \t]+by)(?:[ \t]+|[ \t]*=[ \t]*)"
+    r"(?:'(?P<single>(?:[^'\r\n]|''){1,1024})'|\"(?P<double>[^\"\r\n]{1,1024})\")",
 )
 
 Span = tuple[int, int]
@@ -407,6 +470,13 @@ def _pair_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
     return _inner_span(value)  # type: ignore[arg-type]
 
 
+def _colon_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
+    if not is_sensitive_key(policy, head["name"]):
+        return None
+    # Always a match: the last alternative may match nothing.
+    return _inner_span(_COLON_VALUE.match(head.string, head.end()))  # type: ignore[arg-type]
+
+
 def _replace_values(
     text: str, heads: re.Pattern[str], value_at: Callable[[re.Match[str]], Span | None], replacement: str
 ) -> str:
@@ -432,9 +502,11 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
     Replaced: the user and password of URL userinfo; the values of sensitive
     query and connection-string parameters (``?sig=``, ``&token=``,
     ``;Pwd=``, libpq's ``password=``); ``Bearer`` tokens; everything after
-    ``Authorization:`` on its line; quoted pairs such as ``"password": "x"``.
-    Text holding none of ``://``, ``=``, ``":``, ``':``, "bearer" or
-    "authorization" is returned as it is, after a few substring checks.
+    ``Authorization:`` on its line; quoted pairs such as ``"password": "x"``;
+    prose and YAML pairs such as ``password: x``; SQL's ``PASSWORD 'x'`` and
+    ``IDENTIFIED BY 'x'``. Text holding none of ``://``, ``=``, ``:``,
+    "bearer", "authorization", "password" or "identified" is returned as it
+    is, after a few substring checks.
 
     >>> redact_text(DEFAULT_POLICY, "retrying with Authorization: Bearer eyJhbGciOi.x.y")
     'retrying with Authorization: REDACTED'
@@ -442,6 +514,8 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
     "dsn host=db user=etl password='REDACTED' dbname=dw"
     >>> redact_text(DEFAULT_POLICY, "config {'host': 'db', 'api_key': 'AIzaSy'}")
     "config {'host': 'db', 'api_key': 'REDACTED'}"
+    >>> redact_text(DEFAULT_POLICY, "CREATE ROLE etl LOGIN PASSWORD 'hunter2'; login failed, password: hunter2")
+    "CREATE ROLE etl LOGIN PASSWORD 'REDACTED'; login failed, password: REDACTED"
     """
     if type(text) is not str:
         # A subclass could answer the substring checks below as it likes.
@@ -456,11 +530,20 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
         text = _BEARER.sub(lambda match: _replace_group(match, "value", policy.replacement), text)
     if "authorization" in lowered:
         text = _AUTHORIZATION.sub(lambda match: _replace_group(match, "value", policy.replacement), text)
+    if "password" in lowered or "identified" in lowered:
+        text = _SQL_PASSWORD.sub(lambda match: _replace_group(match, _filled(match), policy.replacement), text)
     if '":' in text or "':" in text:
         text = _replace_values(text, _QUOTED_HEAD, lambda head: _quoted_value(policy, head), policy.replacement)
     if "=" in text:
         text = _replace_values(text, _PAIR_HEAD, lambda head: _pair_value(policy, head), policy.replacement)
+    if ":" in text:
+        text = _replace_values(text, _COLON_HEAD, lambda head: _colon_value(policy, head), policy.replacement)
     return text
+
+
+def _filled(match: re.Match[str]) -> str:
+    """The name of the group that matched (of a pattern with alternative groups)."""
+    return "single" if match["single"] is not None else "double"
 
 
 # --- secrets inside structures ------------------------------------------------
@@ -506,9 +589,29 @@ def _redact_any(
         return policy.replacement
     if isinstance(value, Mapping):
         return _redact_entries(policy, value, depth, ancestors)
+    pair = _header_pair(policy, value)
+    if pair is not None:
+        return pair
     inside = (*ancestors, id(value))
     items = [_redact(policy, item, depth + 1, inside) for item in list(value)]
     return tuple(items) if isinstance(value, tuple) else items
+
+
+def _header_pair(policy: RedactionPolicy, value: list[object] | tuple[object, ...]) -> object:
+    """A (name, value) pair with a sensitive name, its value replaced; ``None`` for anything else.
+
+    Headers travel as lists of pairs in WSGI, ASGI (as bytes), httpx and
+    requests: ``[("Authorization", "Basic ...")]``.
+    """
+    if len(value) != 2:
+        return None
+    name, secret = value
+    if isinstance(name, bytes | bytearray):
+        name = bytes(name).decode("latin-1")
+    if not is_sensitive_key(policy, name):
+        return None
+    hidden: object = policy.replacement.encode() if isinstance(secret, bytes | bytearray) else policy.replacement
+    return (value[0], hidden) if isinstance(value, tuple) else [value[0], hidden]
 
 
 def _redact(policy: RedactionPolicy, value: object, depth: int, ancestors: tuple[int, ...]) -> object:
@@ -532,9 +635,13 @@ def redact_value(policy: RedactionPolicy, value: object) -> object:
     tuples come back as lists and tuples. Containers nested deeper than
     ``policy.max_depth``, cycles, and whatever fails when read are replaced;
     every other value (numbers, bytes, other objects) is returned unchanged.
+    A pair (a list or tuple of two items) whose first item is a sensitive
+    name, as text or bytes, is a header: its second item is replaced.
 
     >>> redact_value(DEFAULT_POLICY, [{"Authorization": "Basic dXNlcjpwYXNz"}, ("https://u:p@h", 3)])
     [{'Authorization': 'REDACTED'}, ('https://REDACTED:REDACTED@h', 3)]
+    >>> redact_value(DEFAULT_POLICY, [(b"host", b"api"), (b"authorization", b"Basic dXNlcjpwYXNz")])
+    [(b'host', b'api'), (b'authorization', b'REDACTED')]
     >>> loop = {"name": "loop"}
     >>> loop["self"] = loop
     >>> redact_value(DEFAULT_POLICY, loop)
