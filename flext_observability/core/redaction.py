@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from attrs import Factory, field, frozen
 
@@ -156,7 +156,7 @@ def _alternatives(words: frozenset[str]) -> str:
 
 
 def _compile_key_pattern(policy: RedactionPolicy) -> re.Pattern[str]:
-    if not policy.keys and not policy.glued_keys:
+    if not policy.keys:  # glued key words are key words too
         return re.compile(_NEVER)
     # A word starts and ends where a letter does not continue it: at a
     # separator, a digit, or either end of the key.
@@ -165,20 +165,17 @@ def _compile_key_pattern(policy: RedactionPolicy) -> re.Pattern[str]:
         if policy.safe_suffixes
         else ""
     )
-    heads: list[str] = []
-    if policy.keys:
-        # The class of first letters only makes most positions fail sooner.
-        first = "".join(sorted({re.escape(word[0]) for word in policy.keys}))
-        heads.append(rf"(?=[{first}])(?:{_alternatives(policy.keys)})")
+    # The class of first letters only makes most positions fail sooner.
+    first = "".join(sorted({re.escape(word[0]) for word in policy.keys}))
+    heads = [rf"(?<![^\W\d_])(?=[{first}])(?:{_alternatives(policy.keys)})"]
+    # Anywhere in a word, as long as it ends the word; the caller checks the
+    # whole word against the ordinary words.
+    glued = _NEVER
     if policy.glued_keys:
-        # A longer word ending with a glued key word (PGPASSWORD), unless it is an ordinary word.
-        ordinary = (
-            rf"(?!(?:{'|'.join(re.escape(word) for word in sorted(policy.ordinary_words))})(?![^\W\d_]))"
-            if policy.ordinary_words
-            else ""
-        )
-        heads.append(rf"{ordinary}[^\W\d_]+?(?:{_alternatives(policy.glued_keys)})")
-    return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(heads)})(?![^\W\d_]){described}")
+        first = "".join(sorted({re.escape(word[0]) for word in policy.glued_keys}))
+        glued = rf"(?=[{first}])(?:{_alternatives(policy.glued_keys)})"
+    heads.append(rf"(?P<glued>{glued})")
+    return re.compile(rf"(?:{'|'.join(heads)})(?![^\W\d_]){described}")
 
 
 def _sorted_set(words: frozenset[str]) -> str:
@@ -325,12 +322,27 @@ def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
     if not issubclass(type(key), str):
         return False
     text = str.__str__(key)
-    pattern = policy._key_pattern  # noqa: SLF001 - the policy's own compiled key words
-    if pattern.search(_key_text(text)) is not None:
+    if _has_key_word(policy, _key_text(text)):
         return True
     # Case that follows no convention ("passWord", "xsrF") must not hide a key
     # word, so a mixed-case key is also read with its case ignored.
-    return not (text.islower() or text.isupper() or text.istitle()) and pattern.search(text.lower()) is not None
+    return not (text.islower() or text.isupper() or text.istitle()) and _has_key_word(policy, text.lower())
+
+
+def _has_key_word(policy: RedactionPolicy, text: str) -> bool:
+    pattern = policy._key_pattern  # noqa: SLF001 - the policy's own compiled key words
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        glued = match.start("glued")
+        if glued < 0:
+            return True
+        start = glued
+        while start and text[start - 1].isalpha():
+            start -= 1
+        if text[start : match.end("glued")] not in policy.ordinary_words:
+            return True
+        position = glued + 1
+    return False
 
 
 # --- secrets inside text ------------------------------------------------------
@@ -369,7 +381,11 @@ _QUOTE_SKIP: Final = {
 # and ODBC connection strings) it may be quoted or braced, and a value that
 # runs up to a ";" keeps its spaces ("Pwd=my pass;"). Quoted values are
 # bounded, so that a run of unclosed quotes costs linear time.
-_PAIR_HEAD: Final = re.compile(r"(?<![\w.\-\[\]])(?P<name>[\w.\-\[\]]+)=")
+#
+# Names are found from their separator backwards, in the reversed text: a
+# pattern that starts with the separator lets the engine jump from one "="
+# (or ":") to the next instead of trying a name at every position.
+_PAIR_HEAD: Final = re.compile(r"=(?P<name>[\w.\-\[\]]+)(?![\w.\-\[\]])")
 _URL_VALUE: Final = re.compile(r"(?P<url>[^\s&;\"'<>]*)")
 _TEXT_VALUE: Final = re.compile(
     r"'(?P<single>[^'\r\n]{0,1024})'|\"(?P<double>[^\"\r\n]{0,1024})\"|\{(?P<braced>[^}\r\n]{0,1024})\}"
@@ -378,7 +394,7 @@ _TEXT_VALUE: Final = re.compile(
 
 # Prose and YAML: "password: x", "X-Api-Key: x", after a name that starts a word.
 # The value is one quoted string or one run up to a space, "," or ";".
-_COLON_HEAD: Final = re.compile(r"(?<![\w.\-])(?P<name>[^\W\d][\w.\-]{0,63})[ \t]*:(?!//)[ \t]*")
+_COLON_HEAD: Final = re.compile(r":(?<!//:)[ \t]*(?P<name>[\w.\-]{0,63}[^\W\d])(?![\w.\-])")
 _COLON_VALUE: Final = re.compile(
     r"\"(?P<double>(?:[^\"\\\r\n]|\\.){0,1024})\"|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})'|(?P<plain>[^\s,;]*)",
 )
@@ -392,6 +408,35 @@ _SQL_PASSWORD: Final = re.compile(
 
 Span = tuple[int, int]
 """Where a secret starts and ends in a text."""
+
+
+class _Head(NamedTuple):
+    """A name followed by its separator, found in ``string``."""
+
+    start: int
+    """Where the name starts."""
+    end: int
+    """Where its value starts (after the separator and the blanks that follow it)."""
+    name: str
+    string: str
+
+
+def _forward_heads(pattern: re.Pattern[str], text: str) -> list[_Head]:
+    return [_Head(match.start(), match.end(), match["name"], text) for match in pattern.finditer(text)]
+
+
+def _reversed_heads(pattern: re.Pattern[str], text: str) -> list[_Head]:
+    """The heads of a pattern written for the reversed text, as positions in ``text``, left to right."""
+    size = len(text)
+    heads: list[_Head] = []
+    for match in pattern.finditer(text[::-1]):
+        name_start = size - match.end("name")
+        end = size - match.start()
+        while end < size and text[end] in " \t":
+            end += 1
+        heads.append(_Head(name_start, end, text[name_start : size - match.start("name")], text))
+    heads.reverse()
+    return heads
 
 
 def _replace_group(match: re.Match[str], group: str, replacement: str) -> str:
@@ -445,24 +490,24 @@ def _expression_end(text: str, start: int, stop: str) -> int:
     return len(text[start:index].rstrip()) + start
 
 
-def _quoted_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
-    if not is_sensitive_key(policy, head["name"]):
+def _quoted_value(policy: RedactionPolicy, head: _Head) -> Span | None:
+    if not is_sensitive_key(policy, head.name):
         return None
-    start = head.end()
+    start = head.end
     string = _QUOTED_STRING.match(head.string, start)
     if string is not None:
         return _inner_span(string)
     return start, _expression_end(head.string, start, "")
 
 
-def _pair_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
-    start, name = head.start(), head["name"]
+def _pair_value(policy: RedactionPolicy, head: _Head) -> Span | None:
+    start, name = head.start, head.name
     before = head.string[start - 1] if start else ""
     in_url = before in {"?", "&"}
     query = in_url or before in {"", ";"}
     if not ((query and name.lower() in policy.query_parameters) or is_sensitive_key(policy, name)):
         return None
-    value_start = head.end()
+    value_start = head.end
     if not in_url and head.string.startswith(("(", "["), value_start):
         return value_start, _expression_end(head.string, value_start, " \t&;")
     # Both patterns match at any position (possibly nothing).
@@ -470,20 +515,18 @@ def _pair_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
     return _inner_span(value)  # type: ignore[arg-type]
 
 
-def _colon_value(policy: RedactionPolicy, head: re.Match[str]) -> Span | None:
-    if not is_sensitive_key(policy, head["name"]):
+def _colon_value(policy: RedactionPolicy, head: _Head) -> Span | None:
+    if not is_sensitive_key(policy, head.name):
         return None
     # Always a match: the last alternative may match nothing.
-    return _inner_span(_COLON_VALUE.match(head.string, head.end()))  # type: ignore[arg-type]
+    return _inner_span(_COLON_VALUE.match(head.string, head.end))  # type: ignore[arg-type]
 
 
-def _replace_values(
-    text: str, heads: re.Pattern[str], value_at: Callable[[re.Match[str]], Span | None], replacement: str
-) -> str:
+def _replace_values(text: str, heads: list[_Head], value_at: Callable[[_Head], Span | None], replacement: str) -> str:
     pieces: list[str] = []
     done = 0
-    for head in heads.finditer(text):
-        if head.start() < done:
+    for head in heads:
+        if head.start < done:
             continue  # inside a value already replaced
         span = value_at(head)
         if span is None or span[0] == span[1]:
@@ -533,11 +576,17 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
     if "password" in lowered or "identified" in lowered:
         text = _SQL_PASSWORD.sub(lambda match: _replace_group(match, _filled(match), policy.replacement), text)
     if '":' in text or "':" in text:
-        text = _replace_values(text, _QUOTED_HEAD, lambda head: _quoted_value(policy, head), policy.replacement)
+        text = _replace_values(
+            text, _forward_heads(_QUOTED_HEAD, text), lambda head: _quoted_value(policy, head), policy.replacement
+        )
     if "=" in text:
-        text = _replace_values(text, _PAIR_HEAD, lambda head: _pair_value(policy, head), policy.replacement)
+        text = _replace_values(
+            text, _reversed_heads(_PAIR_HEAD, text), lambda head: _pair_value(policy, head), policy.replacement
+        )
     if ":" in text:
-        text = _replace_values(text, _COLON_HEAD, lambda head: _colon_value(policy, head), policy.replacement)
+        text = _replace_values(
+            text, _reversed_heads(_COLON_HEAD, text), lambda head: _colon_value(policy, head), policy.replacement
+        )
     return text
 
 
