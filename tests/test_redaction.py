@@ -448,6 +448,24 @@ def test_sql_password_literals(text: str, expected: str) -> None:
     assert redact_text(DEFAULT_POLICY, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "headers [('Authorization', 'Basic dXNl'), ('Accept', 'json')]",
+            f"headers [('Authorization', '{R}'), ('Accept', 'json')]",
+        ),
+        ("[(b'authorization', b'Bearer x'), (b'host', b'h')]", f"[(b'authorization', {R}), (b'host', b'h')]"),
+        ('["x-api-key", "k"]', f'["x-api-key", "{R}"]'),
+        ("(('auth_method', 'oauth'),)", "(('auth_method', 'oauth'),)"),
+        ("rows ('orders', 'lines')", "rows ('orders', 'lines')"),
+    ],
+)
+def test_header_pairs_formatted_into_text(text: str, expected: str) -> None:
+    """Ensures a header list formatted into a message (a repr, or JSON) has credential values hidden."""
+    assert redact_text(DEFAULT_POLICY, text) == expected
+
+
 def test_header_pair_lists_hide_credentials() -> None:
     """Ensures headers as lists of pairs (WSGI, httpx, requests; ASGI as bytes) have credential values hidden."""
     wsgi = [("Content-Type", "text/plain"), ("Authorization", "Basic dXNlcjpwYXNz"), ("Set-Cookie", "sid=abc")]

@@ -369,6 +369,11 @@ _AUTHORIZATION: Final = re.compile(r"(?i)\bauthorization[ \t]*[:=][ \t]*[\"']?(?
 #
 # JSON ("password": "x") or a Python repr ('password': 'x') inside a message.
 _QUOTED_HEAD: Final = re.compile(r"(?P<quote>[\"'])(?P<name>[^\"'\\\r\n]{1,128})(?P=quote):[ \t]*")
+# A (name, value) pair's repr or a JSON array pair: ('Authorization', 'Basic x'),
+# (b'authorization', b'Bearer x'), ["x-api-key", "k"]; headers formatted into text.
+_PAIR_REPR_HEAD: Final = re.compile(
+    r"[(\[][ \t]*b?(?P<quote>[\"'])(?P<name>[^\"'\\\r\n]{1,128})(?P=quote)[ \t]*,[ \t]*"
+)
 _QUOTED_STRING: Final = re.compile(r"\"(?P<double>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<single>(?:[^'\\\r\n]|\\.)*)'")
 # From an opening quote to its closing one, or to the line's end when it has none.
 _QUOTE_SKIP: Final = {
@@ -545,8 +550,9 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
     Replaced: the user and password of URL userinfo; the values of sensitive
     query and connection-string parameters (``?sig=``, ``&token=``,
     ``;Pwd=``, libpq's ``password=``); ``Bearer`` tokens; everything after
-    ``Authorization:`` on its line; quoted pairs such as ``"password": "x"``;
-    prose and YAML pairs such as ``password: x``; SQL's ``PASSWORD 'x'`` and
+    ``Authorization:`` on its line; quoted pairs such as ``"password": "x"``
+    and header pairs such as ``('Authorization', 'Basic x')``; prose and
+    YAML pairs such as ``password: x``; SQL's ``PASSWORD 'x'`` and
     ``IDENTIFIED BY 'x'``. Text holding none of ``://``, ``=``, ``:``,
     "bearer", "authorization", "password" or "identified" is returned as it
     is, after a few substring checks.
@@ -575,9 +581,18 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
         text = _AUTHORIZATION.sub(lambda match: _replace_group(match, "value", policy.replacement), text)
     if "password" in lowered or "identified" in lowered:
         text = _SQL_PASSWORD.sub(lambda match: _replace_group(match, _filled(match), policy.replacement), text)
+    return _redact_pairs(policy, text)
+
+
+def _redact_pairs(policy: RedactionPolicy, text: str) -> str:
+    """``text`` with the value of every pair with a sensitive name replaced (quoted, repr, ``=`` and ``:``)."""
     if '":' in text or "':" in text:
         text = _replace_values(
             text, _forward_heads(_QUOTED_HEAD, text), lambda head: _quoted_value(policy, head), policy.replacement
+        )
+    if "," in text and ("(" in text or "[" in text):
+        text = _replace_values(
+            text, _forward_heads(_PAIR_REPR_HEAD, text), lambda head: _quoted_value(policy, head), policy.replacement
         )
     if "=" in text:
         text = _replace_values(
