@@ -13,8 +13,8 @@ from flext_observability.tracing import FlextTracingService, InMemorySpanReposit
 
 
 def test_clean_attribute_keeps_types_and_truncates() -> None:
-    """Values of attribute types are kept (arrays as tuples, strings inside truncated); others refused."""
-    limits = SpanLimits(max_attribute_length=3)
+    """Values of attribute types are kept (arrays as tuples, cut to their item limit, strings inside truncated)."""
+    limits = SpanLimits(max_attribute_length=3, max_array_length=3)
     assert clean_attribute("n", 12345, limits) == 12345
     assert clean_attribute("s", "abcdef", limits) == "abc"
     assert clean_attribute("a", ["abcdef", "x"], limits) == ("abc", "x")
@@ -34,14 +34,14 @@ def test_clean_attribute_redacts() -> None:
 def test_limit_attributes_counts_drops() -> None:
     """Beyond the cap new keys are dropped; updating a present key is free; unreadable input counts one."""
     limits = SpanLimits(max_attributes=2)
-    accepted, dropped = limit_attributes({"a": 1}, {"a": 2, "b": 3, "c": 4, 5: 6}, limits)
-    assert (accepted, dropped) == ({"a": 2, "b": 3}, 2)
+    accepted, dropped, truncated = limit_attributes({"a": 1}, {"a": 2, "b": 3, "c": 4, 5: 6}, limits)
+    assert (accepted, dropped, truncated) == ({"a": 2, "b": 3}, 2, 0)
 
     class Broken(dict[str, int]):
         def items(self) -> object:  # type: ignore[override]
             raise RuntimeError
 
-    assert limit_attributes({}, Broken(x=1), limits) == ({}, 1)
+    assert limit_attributes({}, Broken(x=1), limits) == ({}, 1, 0)
 
 
 def test_names_and_room() -> None:
@@ -62,7 +62,7 @@ def test_limits_refuse_nonsense() -> None:
 
 
 def test_long_values_are_truncated_not_dropped() -> None:
-    """Ensures a 4,097-character value, a long array, and a deep traceback's exception attributes survive, cut."""
+    """Ensures a 4,097-character value, a long array and a deep traceback's exception texts survive, cut and counted."""
     repository = InMemorySpanRepository()
     tracing = FlextTracingService(exporters=[repository])
 
@@ -83,7 +83,7 @@ def test_long_values_are_truncated_not_dropped() -> None:
     assert done.attributes["sql"] == "s" * 4096
     ids = done.attributes["ids"]
     assert isinstance(ids, tuple)
-    assert len(ids) == 4096
+    assert len(ids) == 128
     assert {len(item) for item in ids if isinstance(item, str)} == {4096}
     [event] = done.events
     assert event.attributes["exception.type"] == "ValueError"
@@ -93,3 +93,4 @@ def test_long_values_are_truncated_not_dropped() -> None:
     assert stacktrace.startswith("Traceback (most recent call last):")
     assert len(stacktrace) == 4096
     assert done.dropped_attributes == 0
+    assert done.truncated_attributes == 4

@@ -18,6 +18,20 @@ MAX_LABELS: Final = 32
 MAX_LABEL_VALUE_LENGTH: Final = 1024
 """Characters in one label or annotation value."""
 
+MAX_LABEL_VALUE_BYTES: Final = 1024
+"""Bytes (UTF-8) in one label value of a live series, after redaction.
+
+A character takes one to four bytes, so this bounds what a value costs on the
+wire, and (with the character bound) in memory, whatever its script.
+"""
+
+MAX_LABEL_SET_BYTES: Final = 2048
+"""Bytes (UTF-8) of all the label values of one live series, after redaction.
+
+With :data:`MAX_LABEL_VALUE_BYTES` it gives every series, and so every
+instrument, a ceiling in bytes (the figures are in ``docs/metrics.md``).
+"""
+
 MAX_UNIT_LENGTH: Final = 64
 """Characters in a unit."""
 
@@ -29,6 +43,9 @@ MAX_ATTRIBUTES: Final = 128
 
 MAX_ATTRIBUTE_VALUE_LENGTH: Final = 4096
 """Characters in one string attribute value, and items in one array value."""
+
+DEFAULT_MAX_ARRAY_LENGTH: Final = 128
+"""Items a recording span keeps of one array attribute value, unless its limits say otherwise."""
 
 MAX_EVENTS: Final = 128
 """Events on one span."""

@@ -127,6 +127,8 @@ class FlextSpan:
     dropped_attributes: int = 0
     dropped_events: int = 0
     dropped_links: int = 0
+    truncated_attributes: int = 0
+    """Attribute values (of the span, its events and links) that the span limits cut; kept, shortened."""
 
     @property
     def duration_ns(self) -> int:
@@ -156,6 +158,7 @@ class FlextSpan:
             "dropped_attributes": self.dropped_attributes,
             "dropped_events": self.dropped_events,
             "dropped_links": self.dropped_links,
+            "truncated_attributes": self.truncated_attributes,
         }
 
     @staticmethod
@@ -272,7 +275,7 @@ def _check_items(
 
 
 def _check_dropped(problems: Problems, field_name: str, value: object) -> int | None:
-    """A count of dropped items: an int from 0 to 2**32 - 1 (OTLP's ``uint32``)."""
+    """A count of dropped (or truncated) items: an int from 0 to 2**32 - 1 (OTLP's ``uint32``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         add(problems, FlextErrorCode.WRONG_TYPE, field_name, f"expected a count (int), got {describe(value)}")
         return None
@@ -311,14 +314,17 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
     dropped_attributes: object = 0,
     dropped_events: object = 0,
     dropped_links: object = 0,
+    truncated_attributes: object = 0,
 ) -> Result[FlextSpan, FlextValidationError]:
     """Check every rule on the given fields and build a :class:`FlextSpan`.
 
     ``status`` is a :class:`SpanStatus`, a code (``"ok"``) or a mapping with
     ``code`` and ``description``; events and links are instances or mappings
     of their fields. ``trace_state`` is the W3C ``tracestate`` the span carried,
-    and the ``dropped_*`` counts tell how many attributes, events and links
-    its limits left out. Values of any type are reported, never raised.
+    the ``dropped_*`` counts tell how many attributes, events and links its
+    limits left out, and ``truncated_attributes`` how many attribute values
+    they kept cut (OTLP has no field for it; it stays with the entity and in
+    the self-metrics). Values of any type are reported, never raised.
     """
     problems: Problems = []
     checked_trace = check_hex_id(problems, "trace_id", trace_id, TRACE_ID_LENGTH)
@@ -349,6 +355,7 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
             ("dropped_attributes", dropped_attributes),
             ("dropped_events", dropped_events),
             ("dropped_links", dropped_links),
+            ("truncated_attributes", truncated_attributes),
         )
     ]
     if (
@@ -368,6 +375,7 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
         or dropped[0] is None
         or dropped[1] is None
         or dropped[2] is None
+        or dropped[3] is None
     ):
         return invalid("span", problems)
     return Success(
@@ -388,6 +396,7 @@ def build_span(  # noqa: PLR0913 - one argument per field, all keyword-only
             dropped_attributes=dropped[0],
             dropped_events=dropped[1],
             dropped_links=dropped[2],
+            truncated_attributes=dropped[3],
         ),
     )
 
@@ -404,6 +413,7 @@ _SPAN_OPTIONAL: Final = (
     "dropped_attributes",
     "dropped_events",
     "dropped_links",
+    "truncated_attributes",
 )
 
 

@@ -28,6 +28,7 @@ from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.core.tracing.otlp import encode_spans
 from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
@@ -209,6 +210,11 @@ class FlextOtlpHttpExporter:
     and 504 (and failed connections) are retried with exponential backoff and
     jitter, waiting at least what ``Retry-After`` asks, while time is left;
     any other 4xx or 5xx answer fails the batch at once.
+
+    The endpoint is used as given for the requests only: the exporter's
+    ``repr`` and the ``target`` and ``message`` of the errors it returns show
+    it with the library's redaction (``http://REDACTED:REDACTED@host/...``),
+    so credentials in the URL reach no log line.
     """
 
     def __init__(  # noqa: PLR0913 - the exporter's settings, all with defaults
@@ -247,25 +253,35 @@ class FlextOtlpHttpExporter:
         )
 
     def __repr__(self) -> str:
-        return f"FlextOtlpHttpExporter({self.endpoint!r})"
+        return f"FlextOtlpHttpExporter({self._shown_endpoint()!r})"
+
+    def _shown_endpoint(self) -> str:
+        """The endpoint as messages show it: credentials and secret parameters hidden."""
+        return redact_text(DEFAULT_POLICY, self.endpoint)
 
     def export(self, spans: Sequence[FlextSpan], timeout: float) -> Result[int, FlextExportError]:
         """POST the spans; the number the collector accepted, or why not."""
         if self._stopped.is_set():
-            return Failure(FlextExportError(target=self.endpoint, message="the exporter was shut down"))
+            return self._failure("the exporter was shut down")
         if not spans:
             return Success(0)
         try:
             body, headers = self._request(spans)
         except Exception as error:  # noqa: BLE001 - an encoding bug fails the batch, not the thread
-            return Failure(FlextExportError(target=self.endpoint, message=f"encoding failed: {error!r}"))
+            return self._failure(f"encoding failed: {error!r}")
         sent = self._client.send(
             "POST", self.endpoint, body=body, headers=headers, timeout=min(timeout, self.timeout), retry=self._retry
         )
         if isinstance(sent, Success):
             return Success(_accepted(len(spans), sent.unwrap().text))
         problem = sent.failure()
-        return Failure(FlextExportError(target=self.endpoint, message=problem.message, status=problem.status))
+        return self._failure(problem.message, problem.status)
+
+    def _failure(self, message: str, status: int | None = None) -> Result[int, FlextExportError]:
+        """A failed export, naming the endpoint and the reason with their secrets hidden."""
+        return Failure(
+            FlextExportError(target=self._shown_endpoint(), message=redact_text(DEFAULT_POLICY, message), status=status)
+        )
 
     def _request(self, spans: Sequence[FlextSpan]) -> tuple[bytes, dict[str, str]]:
         """The body (gzipped unless told otherwise) and headers of one export."""

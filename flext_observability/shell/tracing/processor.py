@@ -11,13 +11,22 @@ Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
 ``dropped_after_shutdown``, ``exported`` (every exporter took the span),
 ``failed`` (some exporter did not, or the span could not be converted) and
 ``queued`` (waiting, or in the batch being exported). At every moment
-``ended == exported + failed + dropped + queued``.
+``ended == exported + failed + dropped + queued``. Beside them,
+``truncated_attributes`` adds up the attribute values the span limits cut in
+the spans that ended (each span carries its own count too).
+
+``shutdown(timeout)`` waits for nothing past its deadline: the final flush,
+the thread and each exporter's ``shutdown`` (run at once, each in a daemon
+thread) share it; what is still running then is left to finish, logged once,
+counted (``queued`` spans, ``exporters_not_shut_down``) and reported as
+``False``.
 
 After ``os.fork()`` the child gets a fresh queue, lock, counters and thread;
 spans queued before the fork stay with the parent, which exports them once.
 
 Given a metrics service, the counters appear there as
-``flext_observability_spans_*_total`` and ``flext_observability_span_queue_size``,
+``flext_observability_spans_*_total``, ``flext_observability_span_queue_size``
+and ``flext_observability_span_attributes_truncated_total``,
 read when the service is scraped (see ``counter_callback``), so they are never
 a batch behind and cost the hot path nothing.
 """
@@ -54,6 +63,9 @@ DEFAULT_MAX_QUEUE_SIZE: Final = 2048
 DEFAULT_MAX_EXPORT_BATCH_SIZE: Final = 512
 DEFAULT_SCHEDULE_DELAY: Final = 5.0
 DEFAULT_EXPORT_TIMEOUT: Final = 30.0
+_SHUTDOWN: Final = "flext-span-exporter-shutdown"
+_SHUTDOWN_GRACE: Final = 0.1
+"""Seconds an exporter's shutdown may take past the deadline when the flush left it none."""
 
 
 @frozen(kw_only=True)
@@ -68,6 +80,10 @@ class ProcessorCounts:
     failed: int
     queued: int
     """Spans waiting for export, or in the batch being exported."""
+    truncated_attributes: int = 0
+    """Attribute values the span limits cut, in the spans that ended."""
+    exporters_not_shut_down: int = 0
+    """Exporters whose shutdown had not returned at the shutdown deadline."""
 
     @property
     def dropped(self) -> int:
@@ -136,6 +152,8 @@ class BatchSpanProcessor:
         self._start_reads = 0
         self._ended = self._dropped_full = self._dropped_late = 0
         self._exported = self._failed = 0
+        self._truncated = 0
+        self._stuck_exporters = 0
         self._queued_total = 0
         self._handled_total = 0
 
@@ -159,6 +177,7 @@ class BatchSpanProcessor:
             now = self._time_ns() if end_time_ns is None else end_time_ns
             span.end_time_ns = max(now, span.start_time_ns)
             self._ended += 1
+            self._truncated += span.truncated_attributes
             if self._shut_down:
                 self._dropped_late += 1
                 return
@@ -251,7 +270,11 @@ class BatchSpanProcessor:
         """Flush, stop the thread and shut the exporters down, all within ``timeout`` seconds.
 
         Spans that end afterwards are dropped and counted. ``True`` when
-        everything queued was handled in time. Calling it again does nothing.
+        everything queued was handled and every exporter shut down in time.
+        An export or an exporter's shutdown that is still running at the
+        deadline is left to finish in its own daemon thread: it is logged
+        once and counted in ``exporters_not_shut_down``, and the result is
+        ``False``. Calling it again does nothing.
         """
         deadline = time.monotonic() + max(timeout, 0.0)
         with self._lock:
@@ -265,12 +288,35 @@ class BatchSpanProcessor:
             worker = self._worker
         if worker is not None:
             worker.join(max(deadline - time.monotonic(), 0.0))
-        for exporter in self.exporters:
-            try:
-                exporter.shutdown(max(deadline - time.monotonic(), 0.0))
-            except Exception:  # noqa: BLE001 - one exporter's failure must not stop the others
-                _LOG.exception("shutting span exporter %r down failed", exporter)
-        return flushed
+        stuck = self._shut_exporters_down(deadline)
+        with self._lock:
+            left = len(self._queue) + self._in_flight
+            self._stuck_exporters += len(stuck)
+        if left:
+            _LOG.warning("%d spans were not exported before the shutdown deadline", left)
+        if stuck:
+            _LOG.warning("span exporters did not shut down before the deadline: %r", stuck)
+        return flushed and not stuck
+
+    def _shut_exporters_down(self, deadline: float) -> list[SpanExporter]:
+        """Shut every exporter down at once, each in a daemon thread; the exporters still busy at the deadline.
+
+        Each exporter is told the time left; one that overruns it (or blocks
+        for ever) neither delays the others nor the caller beyond the
+        deadline, except for a short grace to let an exporter hear the call
+        when the flush used all the time.
+        """
+        remaining = max(deadline - time.monotonic(), 0.0)
+        threads = [
+            (exporter, threading.Thread(target=_shut_down, args=(exporter, remaining), daemon=True, name=_SHUTDOWN))
+            for exporter in self.exporters
+        ]
+        for _, thread in threads:
+            thread.start()
+        stop = max(deadline, time.monotonic() + _SHUTDOWN_GRACE)
+        for _, thread in threads:
+            thread.join(max(stop - time.monotonic(), 0.0))
+        return [exporter for exporter, thread in threads if thread.is_alive()]
 
     def _read_starts(self) -> int:
         """Spans started so far (call with the lock held); ``on_start`` only calls ``next``, lock-free."""
@@ -291,6 +337,8 @@ class BatchSpanProcessor:
                 failed=self._failed,
                 # Spans being exported count as queued until their export ends.
                 queued=len(self._queue) + self._in_flight,
+                truncated_attributes=self._truncated,
+                exporters_not_shut_down=self._stuck_exporters,
             )
 
 
@@ -330,6 +378,13 @@ class SpanBatch(Sequence["FlextSpan"]):
         return entity
 
 
+def _shut_down(exporter: SpanExporter, timeout: float) -> None:
+    try:
+        exporter.shutdown(timeout)
+    except Exception:  # noqa: BLE001 - one exporter's failure must not stop the others
+        _LOG.exception("shutting span exporter %r down failed", exporter)
+
+
 def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsService) -> None:
     """Publish the processor's counters in ``service``, read when scraped (no lag, nothing on the hot path).
 
@@ -352,6 +407,11 @@ def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsServic
             "flext_observability_spans_failed_total",
             "Spans an exporter refused or that could not be converted.",
             _failed,
+        ),
+        (
+            "flext_observability_span_attributes_truncated_total",
+            "Attribute values the span limits cut (text to max_attribute_length, arrays to max_array_length).",
+            _truncated,
         ),
     ):
         _report(service.counter_callback(name, help_text, reader(pick)))
@@ -390,6 +450,10 @@ def _exported(counts: ProcessorCounts) -> int:
 
 def _failed(counts: ProcessorCounts) -> int:
     return counts.failed
+
+
+def _truncated(counts: ProcessorCounts) -> int:
+    return counts.truncated_attributes
 
 
 def _queued(counts: ProcessorCounts) -> int:

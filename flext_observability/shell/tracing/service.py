@@ -18,9 +18,9 @@ True
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import os
+import threading
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 from returns.result import Failure
@@ -102,27 +102,35 @@ def _baggage_of(arguments: tuple[Any, ...]) -> Baggage | None:
     return parent.baggage if isinstance(parent, RemoteContext) and parent.baggage else None
 
 
-class SpanScope:
-    """A span to start: use it as a context manager, or as a decorator of sync or async functions."""
+_Entry = tuple[AnySpan, SpanToken, BaggageToken | None, int]
+"""One entry of a scope: its span, the context tokens to restore, and the thread that entered."""
 
-    __slots__ = ("_arguments", "_baggage_token", "_service", "_span", "_token")
+
+class SpanScope:
+    """A span to start: use it as a context manager, or as a decorator of sync or async functions.
+
+    Each entry starts its own span and keeps its own context tokens, so one
+    scope object may be entered again inside itself, or by several threads
+    (or tasks) at once: every entry ends its span and restores the context it
+    found.
+    """
+
+    __slots__ = ("_arguments", "_entries", "_service")
 
     def __init__(self, service: FlextTracingService, arguments: tuple[Any, ...]) -> None:
         """Remember what to start; nothing starts until the scope is entered or the function called."""
         self._service = service
         self._arguments = arguments
-        self._span: AnySpan | None = None
-        self._token: contextvars.Token[Any] | None = None
-        self._baggage_token: contextvars.Token[Baggage] | None = None
+        # Keyed by the id of each entry's span, which stays alive (and its id unique) while it is here.
+        self._entries: dict[int, _Entry] = {}
 
     def __enter__(self) -> AnySpan:
-        """Start the span and make it current (with the remote parent's baggage, if any)."""
+        """Start a span and make it current (with the remote parent's baggage, if any)."""
         baggage = _baggage_of(self._arguments)
-        if baggage is not None:
-            self._baggage_token = activate_baggage(baggage)
+        baggage_token = activate_baggage(baggage) if baggage is not None else None
         span = self._service._begin(*self._arguments)  # noqa: SLF001 - the scope is the service's own helper
-        self._span = span
-        self._token = activate_span(span)
+        # One dict store: atomic, so threads entering the same scope do not need a lock.
+        self._entries[id(span)] = (span, activate_span(span), baggage_token, threading.get_ident())
         return span
 
     def __exit__(
@@ -131,18 +139,26 @@ class SpanScope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """End the span (recording an exception that escapes the block) and restore the context."""
-        span, token = self._span, self._token
-        self._span = self._token = None
-        if span is None or token is None:
+        """End the span this entry started (recording an exception that escapes the block) and restore the context."""
+        # The entry's span is current here, since entering made it current in this very context.
+        entry = self._entries.pop(id(current_span_ids()), None) or self._stray_entry()
+        if entry is None:
             return
+        span, token, baggage_token, _ = entry
         if exc is not None:
             _record_failure(span, exc)
         span.end()
         deactivate_span(token)
-        if self._baggage_token is not None:
-            deactivate_baggage(self._baggage_token)
-            self._baggage_token = None
+        if baggage_token is not None:
+            deactivate_baggage(baggage_token)
+
+    def _stray_entry(self) -> _Entry | None:
+        """The newest entry of this thread, for a block that made another span current and left it so."""
+        thread = threading.get_ident()
+        for key, entry in reversed(list(self._entries.items())):
+            if entry[3] == thread:
+                return self._entries.pop(key, None)
+        return None
 
     def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
         """Trace every call of ``function``: a plain or async function, a generator or an async generator.
@@ -379,7 +395,9 @@ class FlextTracingService:
             self._now_ns,
         )
         if attributes:
-            span.attributes, span.dropped_attributes = limit_attributes({}, attributes, self.limits)
+            span.attributes, span.dropped_attributes, span.truncated_attributes = limit_attributes(
+                {}, attributes, self.limits
+            )
         if links:
             try:
                 for link in links:
@@ -424,7 +442,12 @@ class FlextTracingService:
         return self.processor.force_flush(timeout)
 
     def shutdown(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
-        """Flush and stop, within ``timeout`` seconds; spans ending later are dropped and counted."""
+        """Flush, stop and shut the exporters down, within ``timeout`` seconds, whatever an exporter does.
+
+        ``False`` when spans were left unexported or an exporter had not shut
+        down at the deadline (see :meth:`BatchSpanProcessor.shutdown`); spans
+        ending later are dropped and counted.
+        """
         return self.processor.shutdown(timeout)
 
     def counts(self) -> ProcessorCounts:

@@ -11,7 +11,8 @@ A :class:`NonRecordingSpan` stands for an operation that was not sampled: it
 carries ids for propagation and ignores everything else.
 
 Span methods never raise: a value that cannot be an attribute is dropped and
-counted, like one beyond the limits.
+counted, like one beyond the limits; a value the limits cut is kept and
+counted in ``truncated_attributes``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
 from flext_observability.core.tracing.span_limits import (
     SpanLimits,
-    clean_attribute,
+    limit_attribute,
     limit_attributes,
     redacted_description,
     redacted_name,
@@ -64,6 +65,7 @@ class Span:
         "status_description",
         "trace_id",
         "trace_state",
+        "truncated_attributes",
     )
 
     def __init__(  # noqa: PLR0913, PLR0917 - everything a span starts with (positional: the hot path)
@@ -106,6 +108,7 @@ class Span:
         self.dropped_attributes = 0
         self.dropped_events = 0
         self.dropped_links = 0
+        self.truncated_attributes = 0
 
     @property
     def context(self) -> SpanContext:
@@ -124,10 +127,10 @@ class Span:
         return self.end_time_ns is None
 
     def set_attribute(self, key: str, value: object) -> None:
-        """Set one attribute (cleaned, truncated, redacted; dropped beyond the limit)."""
+        """Set one attribute (cleaned, truncated and counted, redacted; dropped beyond the limit)."""
         if self.end_time_ns is not None:
             return
-        cleaned = clean_attribute(key, value, self.limits)
+        cleaned, truncated = limit_attribute(key, value, self.limits)
         attributes = self.attributes
         if attributes is None:
             attributes = self.attributes = {}
@@ -135,14 +138,17 @@ class Span:
             self.dropped_attributes += 1
             return
         attributes[key] = cleaned
+        if truncated:
+            self.truncated_attributes += 1
 
     def set_attributes(self, attributes: Mapping[str, object]) -> None:
         """Set several attributes at once."""
         if self.end_time_ns is not None:
             return
-        accepted, dropped = limit_attributes(self.attributes or {}, attributes, self.limits)
+        accepted, dropped, truncated = limit_attributes(self.attributes or {}, attributes, self.limits)
         self.attributes = accepted
         self.dropped_attributes += dropped
+        self.truncated_attributes += truncated
 
     def add_event(
         self, name: str, attributes: Mapping[str, object] | None = None, timestamp_ns: int | None = None
@@ -157,8 +163,9 @@ class Span:
         if len(events) >= self.limits.max_events or not isinstance(given, str) or not given:
             self.dropped_events += 1
             return
-        accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
+        accepted, dropped, truncated = limit_attributes({}, attributes or {}, self.limits)
         self.dropped_attributes += dropped
+        self.truncated_attributes += truncated
         when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else self._now_ns()
         events.append((redacted_name(name, self.limits), when, accepted))
 
@@ -172,8 +179,9 @@ class Span:
         if len(links) >= self.limits.max_links or not isinstance(context, SpanContext):
             self.dropped_links += 1
             return
-        accepted, dropped = limit_attributes({}, attributes or {}, self.limits)
+        accepted, dropped, truncated = limit_attributes({}, attributes or {}, self.limits)
         self.dropped_attributes += dropped
+        self.truncated_attributes += truncated
         links.append((context, accepted))
 
     def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
@@ -266,6 +274,7 @@ class Span:
             dropped_attributes=self.dropped_attributes,
             dropped_events=self.dropped_events,
             dropped_links=self.dropped_links,
+            truncated_attributes=self.truncated_attributes,
         )
 
     def end(self, end_time_ns: int | None = None) -> None:
