@@ -15,7 +15,11 @@ the same definition): their samples add up, each reporting its share.
 What a reader gives is checked sample by sample; a bad sample is left out and
 counted, and a reader that raises gives no samples that time and is counted
 too (``flext_observability_rejected_samples_total{reason=...}``), each kind
-logged once. Readers run in the thread taking the snapshot, outside every
+logged once. A label value holding credentials (a URL's user-info, a
+``token=`` parameter) is exposed redacted and counted in
+``flext_observability_redacted_label_values_total`` the first time its label
+set is seen (up to ``max_series`` label sets remembered; beyond, at every
+snapshot). Readers run in the thread taking the snapshot, outside every
 lock of the service; they must be quick and must not wait on the service.
 """
 
@@ -70,8 +74,14 @@ class CallbackFamily:
         redaction: RedactionPolicy,
         on_reject: Callable[[str, FlextErrorCode, str], None],
         on_overflow: Callable[[str, bool], None],
+        on_redact: Callable[[str, tuple[str, ...]], None] | None = None,
     ) -> None:
-        """A family for ``spec`` (a counter or a gauge); refusals go to ``on_reject`` and ``on_overflow``."""
+        """A family for ``spec`` (a counter or a gauge).
+
+        Refusals go to ``on_reject`` and ``on_overflow``; a new label set
+        that redaction changed goes to ``on_redact`` with the names of the
+        labels it changed.
+        """
         if spec.kind not in _CALLBACK_KINDS:
             message = f"a callback family is a counter or a gauge, not a {spec.kind.value}"
             raise ValueError(message)
@@ -79,6 +89,9 @@ class CallbackFamily:
         self._redaction = redaction
         self._on_reject = on_reject
         self._on_overflow = on_overflow
+        self._on_redact = on_redact
+        # Label sets as given whose redaction was already reported; bounded by the series cap.
+        self._redacted_seen: set[tuple[object, ...]] = set()
         self._readers: tuple[Callable[[], object], ...] = ()
         self._lock = fork_safe_lock()
         self._overflowed = False
@@ -153,8 +166,24 @@ class CallbackFamily:
             return expected if names or labels != () else ()
         if set(labels) != set(names):
             return f"{expected}, got {sorted(map(str, labels))}"
-        checked = check_label_values(names, tuple(labels[name] for name in names), self._redaction)
-        return checked if isinstance(checked, str) else tuple(zip(names, checked, strict=True))
+        given = tuple(labels[name] for name in names)
+        checked = check_label_values(names, given, self._redaction)
+        if isinstance(checked, str):
+            return checked
+        if checked.redacted:
+            self._report_redaction(given, checked.redacted)
+        return tuple(zip(names, checked.values, strict=True))
+
+    def _report_redaction(self, given: tuple[object, ...], redacted: tuple[str, ...]) -> None:
+        """Tell ``on_redact`` of a label set redaction changed, the first time it is seen."""
+        rememberable = all(type(value) is str or type(value) is int for value in given)
+        with self._lock:
+            if rememberable and given in self._redacted_seen:
+                return
+            if rememberable and len(self._redacted_seen) < self.spec.max_series:
+                self._redacted_seen.add(given)
+        if self._on_redact is not None:
+            self._on_redact(self.spec.exposed_name, redacted)
 
 
 def _is_number(value: object) -> bool:

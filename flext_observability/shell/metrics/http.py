@@ -22,6 +22,7 @@ from prometheus_client import make_wsgi_app
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class MetricsServer:
         self.close()
 
 
-def serve_metrics(
+def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messages
     registry: Collector,
     *,
     host: str = "127.0.0.1",
@@ -174,15 +175,22 @@ def serve_metrics(
     path: str = "/metrics",
     tls: tuple[str, str] | ssl.SSLContext | None = None,
     basic_auth: tuple[str, str] | None = None,
+    redaction: RedactionPolicy = DEFAULT_POLICY,
 ) -> Result[MetricsServer, FlextExportError]:
     """Serve the registry on ``host:port`` (port 0 picks a free one) in a daemon thread.
 
     ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
+    A failure's target and message pass ``redaction``.
     """
+
+    def failure(message: str) -> Failure[FlextExportError]:
+        where = redact_text(redaction, f"{host}:{port}")
+        return Failure(FlextExportError(target=where, message=redact_text(redaction, message)))
+
     try:
         app = make_metrics_app(registry, path=path, basic_auth=basic_auth)
     except ValueError as error:
-        return Failure(FlextExportError(target=f"{host}:{port}", message=f"cannot serve {path}: {error}"))
+        return failure(f"cannot serve {path}: {error}")
     server: WSGIServer | None = None
     try:
         server = make_server(
@@ -205,9 +213,7 @@ def serve_metrics(
             if isinstance(error, OSError) and error.strerror
             else f"{type(error).__name__}: {error}"
         )
-        return Failure(
-            FlextExportError(target=f"{host}:{port}", message=f"cannot serve {path} on {host}:{port}: {reason}")
-        )
+        return failure(f"cannot serve {path} on {host}:{port}: {reason}")
     thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
     thread.start()
     return Success(MetricsServer(server, thread, "https" if tls is not None else "http"))

@@ -7,6 +7,11 @@ pass (no connection, a 5xx answer) are retried a fixed number of times with
 a short backoff while time is left; a refusal (a 4xx answer) is returned at
 once with the gateway's reason. Nothing here raises.
 
+A gateway URL may carry credentials (``http://user:secret@gateway``): the
+URL is used as given only for the request; every error target and message
+returned here passes the redaction policy first, and so does a textfile's
+path.
+
 The URL follows the Pushgateway's scheme, ``/metrics/job/<job>{/<label>/<value>}``,
 with values holding a ``/`` (or empty) in its base64 form.
 """
@@ -24,6 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.errors import FlextExportError
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.shell.http_client import DEFAULT_CLIENT, HttpClient, HttpError, RetryPolicy
 
 if TYPE_CHECKING:
@@ -59,7 +65,7 @@ def gateway_url(gateway: str, job: str, grouping_key: Mapping[str, str]) -> str:
     return base.rstrip("/") + "/metrics" + path
 
 
-def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout and retries
+def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout, retries and redaction
     registry: Collector,
     gateway_url: str,
     job: str,
@@ -69,17 +75,20 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
     timeout: float = 5.0,
     retries: int = 2,
     client: HttpClient = DEFAULT_CLIENT,
+    redaction: RedactionPolicy = DEFAULT_POLICY,
 ) -> Result[None, FlextExportError]:
     """Push (or delete) ``job``'s group on the gateway, within ``timeout`` seconds in all.
 
     Up to ``retries`` more attempts follow a failure that may pass (no
     connection, a 5xx answer) while time is left; a 4xx answer is final.
+    A failure names the gateway with its credentials redacted:
+
+    >>> print(push_to_gateway(None, "http://etl:s3cret@127.0.0.1:9", "nightly", method="put").failure())
+    export to http://REDACTED:REDACTED@127.0.0.1:9 failed: invalid push method 'put'; use push, pushadd or delete
     """
-    target = gateway_url
+    target = _redacted(redaction, gateway_url)
     if method not in _HTTP_METHODS:
-        return Failure(
-            FlextExportError(target=target, message=f"invalid push method {method!r}; use push, pushadd or delete")
-        )
+        return _failure(redaction, target, f"invalid push method {method!r}; use push, pushadd or delete")
     given_timeout: object = timeout  # callers outside the type checker may pass anything
     given_retries: object = retries
     if (
@@ -87,38 +96,51 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout an
         or not isinstance(given_timeout, int | float)
         or not 0 < given_timeout < math.inf
     ):
-        return Failure(
-            FlextExportError(target=target, message=f"timeout must be a positive number of seconds, not {timeout!r}")
-        )
+        return _failure(redaction, target, f"timeout must be a positive number of seconds, not {timeout!r}")
     if isinstance(given_retries, bool) or not isinstance(given_retries, int) or given_retries < 0:
-        return Failure(FlextExportError(target=target, message=f"retries must be 0 or more, not {retries!r}"))
+        return _failure(redaction, target, f"retries must be 0 or more, not {retries!r}")
     try:
         url = _group_url(gateway_url, job, dict(grouping_key or {}))
         body = b"" if method == "delete" else generate_latest(registry)
     except Exception as error:  # noqa: BLE001 - a collector that fails to render becomes a Failure
-        return Failure(FlextExportError(target=target, message=f"rendering failed: {type(error).__name__}: {error}"))
+        return _failure(redaction, target, f"rendering failed: {type(error).__name__}: {error}")
     policy = RetryPolicy(attempts=retries + 1, backoff=_BACKOFF_SECONDS, retry_statuses=_SERVER_ERRORS)
     headers = {} if method == "delete" else {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
     sent = client.send(_HTTP_METHODS[method], url, body=body, headers=headers, timeout=timeout, retry=policy)
-    return sent.map(lambda _: None).alt(lambda error: _export_error(target, error))
+    return sent.map(lambda _: None).alt(lambda error: _export_error(redaction, target, error))
 
 
 def _group_url(gateway: str, job: str, grouping_key: Mapping[str, str]) -> str:
     return gateway_url(gateway, job, grouping_key)
 
 
-def _export_error(target: str, error: HttpError) -> FlextExportError:
-    return FlextExportError(target=target, message=error.message, status=error.status)
+def _redacted(policy: RedactionPolicy, text: object) -> str:
+    """``text`` (anything a caller passed; its ``str``) with the credentials in it replaced."""
+    try:
+        return redact_text(policy, str(text))
+    except Exception:  # noqa: BLE001 - a value whose str() fails is named by its type only
+        return f"(a {type(text).__name__})"
 
 
-def write_textfile(registry: Collector, path: str | Path) -> Result[Path, FlextExportError]:
+def _failure(policy: RedactionPolicy, target: str, message: str) -> Failure[FlextExportError]:
+    return Failure(FlextExportError(target=target, message=_redacted(policy, message)))
+
+
+def _export_error(policy: RedactionPolicy, target: str, error: HttpError) -> FlextExportError:
+    return FlextExportError(target=target, message=_redacted(policy, error.message), status=error.status)
+
+
+def write_textfile(
+    registry: Collector, path: str | Path, *, redaction: RedactionPolicy = DEFAULT_POLICY
+) -> Result[Path, FlextExportError]:
     """Write the exposition to ``path`` atomically (a temporary file, then a rename).
 
-    node_exporter reads only files ending in ``.prom``.
+    node_exporter reads only files ending in ``.prom``. A failure's target and
+    message pass ``redaction`` (a path can hold a mount's credentials).
     """
     target = Path(path)
     try:
         write_to_textfile(str(target), registry)
     except Exception as error:  # noqa: BLE001 - a full disk or a missing folder becomes a Failure
-        return Failure(FlextExportError(target=str(target), message=f"{type(error).__name__}: {error}"))
+        return _failure(redaction, _redacted(redaction, target), f"{type(error).__name__}: {error}")
     return Success(target)

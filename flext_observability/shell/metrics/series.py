@@ -9,6 +9,29 @@ allocates nothing. A bad value never touches the series: it is refused with a
 ``labels()`` on an instrument finds an existing series with one dict lookup;
 only a new label set takes the slow path, which checks the label values once
 and applies the series cap (beyond it, samples go to the overflow series).
+
+Label sets the series are not keyed by as given are remembered, so that
+asked for again they go straight to their series, without checks, redaction
+or counting again:
+
+- one whose values were redacted or are integers, with its series (at most
+  ``max_series`` of them per instrument);
+- one sent to the overflow series, by its ``hash`` only, since its
+  destination cannot change once the cap is reached (at most
+  ``OVERFLOW_MEMORY`` times ``max_series`` of them, 56 to 90 bytes each).
+  A different label set with the same 64-bit hash (a chance of about one in
+  2**64 per lookup, the hash being seeded per process) would go to the
+  overflow series unchecked: where a label set of its types goes anyway.
+
+Beyond these bounds such a label set takes the slow path on every call, and
+each call counts again (in ``flext_observability_series_overflow_total`` or
+``flext_observability_redacted_label_values_total``): the counters are exact
+up to the bound and an upper bound after it, and memory stays bounded.
+
+Memory: a label set holds at most :data:`MAX_LABEL_SET_BYTES` bytes of
+UTF-8 in its values, each at most :data:`MAX_LABEL_VALUE_BYTES`, so a
+series, and an instrument of at most ``max_series`` series and as many
+remembered label sets, has a ceiling in bytes (see ``docs/metrics.md``).
 """
 
 from __future__ import annotations
@@ -17,13 +40,13 @@ import math
 import time
 from bisect import bisect_left
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NamedTuple, Self, TypeVar, cast
 
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.checks import Problems, add, check_finite, check_text
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError, FlextValidationError
-from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH
+from flext_observability.core.limits import MAX_LABEL_SET_BYTES, MAX_LABEL_VALUE_BYTES, MAX_LABEL_VALUE_LENGTH
 from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
@@ -33,7 +56,7 @@ from flext_observability.core.metrics.aggregation import (
 )
 from flext_observability.core.metrics.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
 from flext_observability.core.metrics.instruments import OVERFLOW_LABEL, InstrumentSpec
-from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.decorating import decorate
 from flext_observability.shell.locks import fork_safe_lock
@@ -51,6 +74,16 @@ OK: Final[Result[None, FlextValidationError]] = Success(None)
 _INF: Final = math.inf
 _MAX_EXACT: Final = 2**53
 _OVERFLOW_PAIRS: Final[LabelPairs] = ((OVERFLOW_LABEL, "true"),)
+# Integers of more bits than this have more than MAX_LABEL_VALUE_BYTES digits; they are
+# refused before their (quadratic, and beyond 4300 digits raising) conversion to text.
+_MAX_LABEL_INT_BITS: Final = int(MAX_LABEL_VALUE_BYTES * math.log2(10)) + 1
+# Only these types are remembered as given: equal values of other types (True == 1,
+# 1.0 == 1, a str subclass) must not find a series another type's label set made.
+_REMEMBERED_TYPES: Final = frozenset({str, int})
+_NOT_GIVEN: Final = object()
+
+OVERFLOW_MEMORY: Final = 4
+"""Overflowed label sets an instrument remembers (by hash), as a multiple of its series cap."""
 
 
 def _problem(code: FlextErrorCode, field: str, message: str) -> FlextValidationError:
@@ -103,9 +136,12 @@ class Family:
         "lock",
         "monotonic",
         "on_overflow",
+        "on_redact",
         "on_reject",
         "overflow",
+        "overflowed",
         "redaction",
+        "remembered",
         "root",
         "spec",
     )
@@ -114,28 +150,36 @@ class Family:
         self,
         spec: InstrumentSpec,
         *,
-        on_reject: Callable[[str, FlextErrorCode], None],
+        on_reject: Callable[[str, FlextValidationError], None],
         on_overflow: Callable[[str, bool], None],
+        on_redact: Callable[[str, tuple[str, ...]], None] | None = None,
         redaction: RedactionPolicy = DEFAULT_POLICY,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Make the family and its root handle (the object users hold).
 
-        New label values pass through ``redaction`` (as log values do): a
-        label named like a secret, or a URL with credentials in a value,
-        never reaches the exposition.
+        New label values pass through ``redaction``: credentials written in
+        a value (a URL's user-info, a ``token=`` parameter, a bearer token)
+        never reach the exposition; a label's name is never a reason to
+        replace its value. ``on_redact`` hears of each new label set that
+        redaction changed, with the names of the labels it changed.
         """
         self.spec = spec
         self.redaction = redaction
         self.monotonic = monotonic
         self.lock = fork_safe_lock()
         self.children: dict[Any, Series] = {}
+        # Label sets as given -> their series, when that is not children[given] (see the module docstring).
+        self.remembered: dict[Any, Series] = {}
+        # Hashes of label sets as given that went to the overflow series.
+        self.overflowed: set[int] = set()
         self.overflow: Series | None = None
         self.arity = len(spec.label_names)
         # One label: the dict is keyed by the bare value (itemgetter returns it bare).
         self.key_of: Callable[[dict[str, object]], Any] = itemgetter(*spec.label_names) if self.arity else dict
         self.on_reject = on_reject
         self.on_overflow = on_overflow
+        self.on_redact = on_redact
         series_class = SERIES_CLASSES[spec.kind]
         if self.arity:
             self.root: Series = series_class.refusing(
@@ -159,27 +203,77 @@ class Family:
             if values or named:
                 return self._refuse_labels(f"{self.spec.name!r} has no labels")
             return self.root
+        given = self._given(values, named)
+        if given is not _NOT_GIVEN:
+            known = self._recall(given)
+            if known is not None:
+                return known
         raw = self._raw_values(values, named)
         if isinstance(raw, str):
             return self._refuse_labels(raw)
         checked = self._check_values(raw)
         if isinstance(checked, str):
             return self._refuse_labels(checked)
-        key: Any = checked if self.arity > 1 else checked[0]
+        key: Any = checked.values if self.arity > 1 else checked.values[0]
+        found, overflowed, first_overflow = self._place(key, given)
+        if checked.redacted and self.on_redact is not None:
+            self.on_redact(self.spec.exposed_name, checked.redacted)
+        if overflowed:
+            self.on_overflow(self.spec.exposed_name, first_overflow)
+        return found
+
+    def _given(self, values: tuple[object, ...], named: dict[str, object]) -> object:
+        """The label set as given, keyed as the fast path keys it, when it may be remembered; else ``_NOT_GIVEN``."""
+        try:
+            if named and not values and len(named) == self.arity:
+                given = self.key_of(named)
+            elif values and not named and len(values) == self.arity:
+                given = values if self.arity > 1 else values[0]
+            else:
+                return _NOT_GIVEN
+        except KeyError:  # a name that is not a label: the checks explain
+            return _NOT_GIVEN
+        parts = given if self.arity > 1 else (given,)
+        return given if all(type(value) in _REMEMBERED_TYPES for value in parts) else _NOT_GIVEN
+
+    def _recall(self, given: object) -> Series | None:
+        """The series of a remembered label set (as given, of exact types ``str`` and ``int``), or ``None``."""
+        known = self.remembered.get(given)
+        if known is not None:
+            return known
+        overflow = self.overflow
+        return overflow if overflow is not None and hash(given) in self.overflowed else None
+
+    def _place(self, key: object, given: object) -> tuple[Series, bool, bool]:
+        """The series of checked label values ``key`` (made, or the overflow series), remembering ``given``.
+
+        Returns the series, whether it is the overflow series, and whether
+        this call made the overflow series.
+        """
+        first_overflow = overflowed = False
         with self.lock:
             found = self.children.get(key)
-            if found is not None:
-                return found
-            if len(self.children) < self.spec.max_series:
-                made = type(self.root).plain()(self)
-                self.children[key] = made
-                return made
-            first_overflow = self.overflow is None
-            if self.overflow is None:
-                self.overflow = type(self.root).plain()(self)
-            overflow = self.overflow
-        self.on_overflow(self.spec.exposed_name, first_overflow)
-        return overflow
+            if found is None:
+                if len(self.children) < self.spec.max_series:
+                    found = type(self.root).plain()(self)
+                    self.children[key] = found
+                else:
+                    first_overflow = self.overflow is None
+                    if self.overflow is None:
+                        self.overflow = type(self.root).plain()(self)
+                    found = self.overflow
+                    overflowed = True
+            if given is not _NOT_GIVEN:
+                self._remember(given, key, found, overflowed=overflowed)
+        return found, overflowed, first_overflow
+
+    def _remember(self, given: object, key: object, found: Series, *, overflowed: bool) -> None:
+        """Remember ``given`` (within the bounds) when it is not the key of its series; call with the lock held."""
+        if overflowed:
+            if len(self.overflowed) < OVERFLOW_MEMORY * self.spec.max_series:
+                self.overflowed.add(hash(given))
+        elif given != key and len(self.remembered) < self.spec.max_series:
+            self.remembered.setdefault(given, found)
 
     def _raw_values(self, values: tuple[object, ...], named: dict[str, object]) -> tuple[object, ...] | str:
         names = self.spec.label_names
@@ -195,7 +289,7 @@ class Family:
             return f"expected {len(names)} label values {list(names)}, got {len(values)}"
         return values
 
-    def _check_values(self, raw: tuple[object, ...]) -> tuple[str, ...] | str:
+    def _check_values(self, raw: tuple[object, ...]) -> LabelValues | str:
         return check_label_values(self.spec.label_names, raw, self.redaction)
 
     def _refuse_labels(self, message: str) -> Series:
@@ -205,7 +299,7 @@ class Family:
 
     def refuse(self, error: FlextValidationError) -> Result[None, FlextValidationError]:
         """Count a refused operation and return its failure."""
-        self.on_reject(self.spec.exposed_name, error.errors[0].code)
+        self.on_reject(self.spec.exposed_name, error)
         return Failure(error)
 
     def snapshot(self) -> FamilySnapshot:
@@ -227,21 +321,96 @@ class Family:
         return FamilySnapshot(spec=self.spec, series=tuple(series))
 
 
-def check_label_values(
-    names: tuple[str, ...], raw: tuple[object, ...], policy: RedactionPolicy
-) -> tuple[str, ...] | str:
-    """The label values as the series keeps them (checked, then redacted), or what is wrong with them."""
+class LabelValues(NamedTuple):
+    """Label values as a series keeps them, and which of them redaction changed."""
+
+    values: tuple[str, ...]
+    """The values, checked and redacted, in the order of the label names."""
+    redacted: tuple[str, ...]
+    """The names of the labels whose values held credentials (and were changed)."""
+
+
+def check_label_values(names: tuple[str, ...], raw: tuple[object, ...], policy: RedactionPolicy) -> LabelValues | str:
+    """The label values as the series keeps them (checked, then redacted), or what is wrong with them.
+
+    Values are text, or integers (written in decimal). Only credentials
+    written *in* a value are redacted (``redact_text``: a URL's user-info,
+    ``token=``-style parameters, bearer tokens); a label's name never is a
+    reason, so ``auth_method="oauth"`` and ``auth_method="basic"`` stay two
+    series. A value holds at most ``MAX_LABEL_VALUE_BYTES`` bytes of UTF-8 and
+    a label set ``MAX_LABEL_SET_BYTES``, counted before and after redaction
+    (the larger), so that a series' size has a ceiling whatever the script.
+
+    >>> check_label_values(("auth_method", "dsn"), ("oauth", "postgresql://etl:pw@db/x"), DEFAULT_POLICY)
+    LabelValues(values=('oauth', 'postgresql://REDACTED:REDACTED@db/x'), redacted=('dsn',))
+    >>> print(check_label_values(("city",), ("\U0001f600" * 300,), DEFAULT_POLICY))
+    labels['city']: has 1200 bytes in UTF-8; shorten it to at most 1024 bytes [too_long]
+    """
     problems: Problems = []
     checked: list[str] = []
+    redacted: list[str] = []
+    total = 0
     for name, value in zip(names, raw, strict=True):
-        # Integers are common label values (status codes); anything else must be text.
-        text = int.__repr__(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        label = check_text(problems, f"labels[{name!r}]", text, max_length=MAX_LABEL_VALUE_LENGTH, allow_empty=True)
-        if label is not None:
-            checked.append(policy.replacement if is_sensitive_key(policy, name) else redact_text(policy, label))
+        field = f"labels[{name!r}]"
+        text = _label_text(problems, field, value)
+        if text is None:
+            continue
+        label = check_text(problems, field, text, max_length=MAX_LABEL_VALUE_LENGTH, allow_empty=True)
+        if label is None:
+            continue
+        kept = redact_text(policy, label)
+        size = _utf8_size(label) if kept is label else max(_utf8_size(label), _utf8_size(kept))
+        if size > MAX_LABEL_VALUE_BYTES:
+            add(
+                problems,
+                FlextErrorCode.TOO_LONG,
+                field,
+                f"has {size} bytes in UTF-8; shorten it to at most {MAX_LABEL_VALUE_BYTES} bytes",
+            )
+            continue
+        total += size
+        if kept != label:
+            redacted.append(name)
+        checked.append(kept)
+    if not problems and total > MAX_LABEL_SET_BYTES:
+        add(
+            problems,
+            FlextErrorCode.TOO_LONG,
+            "labels",
+            f"the label values hold {total} bytes in UTF-8 in all; keep a label set to at most "
+            f"{MAX_LABEL_SET_BYTES} bytes (long text belongs in logs, not in labels)",
+        )
     if problems:
         return "; ".join(str(problem) for problem in problems)
-    return tuple(checked)
+    return LabelValues(tuple(checked), tuple(redacted))
+
+
+def _label_text(problems: Problems, field: str, value: object) -> str | None:
+    """``value`` as text to check: integers (status codes are common label values) in decimal.
+
+    The type is read with ``type()``, which an object cannot fake (``isinstance``
+    believes a ``__class__`` property), so that no value makes the checks raise.
+    """
+    kind = type(value)
+    if issubclass(kind, str):
+        return cast("str", value)
+    if not issubclass(kind, int) or issubclass(kind, bool):
+        add(problems, FlextErrorCode.WRONG_TYPE, field, f"expected text (str), got a value of type {kind.__name__}")
+        return None
+    if int.bit_length(cast("int", value)) > _MAX_LABEL_INT_BITS:
+        add(
+            problems,
+            FlextErrorCode.TOO_LONG,
+            field,
+            f"is an integer of more than {MAX_LABEL_VALUE_BYTES} digits; shorten it to at most that",
+        )
+        return None
+    return int.__repr__(cast("int", value))
+
+
+def _utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8 (a lone surrogate, which the checks refuse, counted as three)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 class Series:

@@ -9,11 +9,15 @@ frozenset({<FlextErrorCode.NEGATIVE_COUNTER: 'negative_counter'>})
 >>> service.snapshot().family("pipeline_rows_total").state(tap="postgres")
 CounterState(value=120.0)
 >>> print(service.export_prometheus().unwrap())  # doctest: +ELLIPSIS
-# HELP flext_observability_rejected_samples_total ...
+# HELP flext_observability_redacted_label_values_total ...
 flext_observability_rejected_samples_total{metric="pipeline_rows_total",reason="negative_counter"} 1.0
 ...
 pipeline_rows_total{tap="postgres"} 120.0
 <BLANKLINE>
+
+Every message and error target the service writes or returns passes its
+redaction policy, so a push to ``http://user:secret@gateway`` fails naming
+``http://REDACTED:REDACTED@gateway``; only the request itself uses the URL.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from flext_observability.core.metrics.instruments import (
 )
 from flext_observability.core.metrics.metric import FlextMetric, validate_metric
 from flext_observability.core.metrics.sketch import sketch_quantile
-from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
+from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.library_log import library_logger
@@ -67,6 +71,7 @@ _LOG: Final = library_logger("flext_observability.metrics")
 
 REJECTED_SAMPLES: Final = "flext_observability_rejected_samples_total"
 SERIES_OVERFLOW: Final = "flext_observability_series_overflow_total"
+REDACTED_LABEL_VALUES: Final = "flext_observability_redacted_label_values_total"
 DEFAULT_MAX_INSTRUMENTS: Final = 1000
 """Instruments one service may define (the self-metrics included)."""
 
@@ -113,7 +118,9 @@ class FlextMetricsService:
         self._lock = fork_safe_lock()
         self._families: dict[str, Family] = {}
         self._callbacks: dict[str, CallbackFamily] = {}
-        self._warned_callbacks: set[tuple[str, FlextErrorCode]] = set()
+        # (metric, reason) pairs already logged; bounded by instruments times error codes.
+        self._warned: set[tuple[str, FlextErrorCode]] = set()
+        self._warned_redaction: set[str] = set()
         self._rejected: Counter = self._self_metric(
             REJECTED_SAMPLES,
             "Samples refused by flext-observability (bad value or labels), by metric and reason.",
@@ -122,6 +129,11 @@ class FlextMetricsService:
         self._overflowed: Counter = self._self_metric(
             SERIES_OVERFLOW,
             "Label sets sent to the overflow series because their metric reached its series cap.",
+            ("metric",),
+        )
+        self._redacted: Counter = self._self_metric(
+            REDACTED_LABEL_VALUES,
+            "Label values whose credentials (URL user-info, tokens) were redacted, by metric.",
             ("metric",),
         )
         self.collector: Final = FlextMetricsCollector(self.snapshot)
@@ -144,12 +156,38 @@ class FlextMetricsService:
             spec,
             on_reject=self._count_rejection,
             on_overflow=self._count_overflow,
+            on_redact=self._count_redaction,
             redaction=self._redaction,
             monotonic=self._clock.monotonic,
         )
 
-    def _count_rejection(self, metric: str, reason: FlextErrorCode) -> None:
+    def _count_rejection(self, metric: str, error: FlextValidationError) -> None:
+        reason = error.errors[0].code
         self._rejected.labels(metric=metric, reason=reason.value).inc()
+        if (metric, reason) not in self._warned:
+            self._warn_rejection(metric, reason, "a sample was refused", str(error))
+
+    def _warn_rejection(self, metric: str, reason: FlextErrorCode, what: str, detail: str) -> None:
+        """Log a refusal the first time its (metric, reason) pair is seen."""
+        with self._lock:
+            first = (metric, reason) not in self._warned
+            self._warned.add((metric, reason))
+        if first:
+            _LOG.warning("metric %s: %s (%s): %s", metric, what, reason.value, detail)
+
+    def _count_redaction(self, metric: str, labels: tuple[str, ...]) -> None:
+        self._redacted.labels(metric=metric).inc(len(labels))
+        with self._lock:
+            first = metric not in self._warned_redaction
+            self._warned_redaction.add(metric)
+        if first:
+            _LOG.warning(
+                "metric %s: the values of label(s) %s held credentials and are exposed with them replaced "
+                "(counted in %s); keep credentials out of label values",
+                metric,
+                ", ".join(labels),
+                REDACTED_LABEL_VALUES,
+            )
 
     def _count_overflow(self, metric: str, first: bool) -> None:
         self._overflowed.labels(metric=metric).inc()
@@ -363,17 +401,15 @@ class FlextMetricsService:
                     redaction=self._redaction,
                     on_reject=self._count_callback_rejection,
                     on_overflow=self._count_overflow,
+                    on_redact=self._count_redaction,
                 )
                 self._callbacks[wanted.name] = family
         return Success(family.add(read))
 
     def _count_callback_rejection(self, metric: str, reason: FlextErrorCode, detail: str) -> None:
-        self._count_rejection(metric, reason)
-        with self._lock:
-            first = (metric, reason) not in self._warned_callbacks
-            self._warned_callbacks.add((metric, reason))
-        if first:
-            _LOG.warning("metric %s: a reader's sample was refused (%s): %s", metric, reason.value, detail)
+        self._rejected.labels(metric=metric, reason=reason.value).inc()
+        if (metric, reason) not in self._warned:
+            self._warn_rejection(metric, reason, "a reader's sample was refused", detail)
 
     # --- entities ----------------------------------------------------------
 
@@ -438,14 +474,15 @@ class FlextMetricsService:
             render = generate_openmetrics if openmetrics else generate_latest
             return Success(render(self.registry).decode("utf-8"))
         except Exception as error:  # noqa: BLE001 - rendering must never break the caller
-            return Failure(FlextExportError(target="exposition", message=f"rendering failed: {error!r}"))
+            message = redact_text(self._redaction, f"rendering failed: {error!r}")
+            return Failure(FlextExportError(target="exposition", message=message))
 
     def register(self, registry: CollectorRegistry) -> Result[Collector, FlextExportError]:
         """Add this service's collector to another registry (yours, or prometheus_client's default)."""
         try:
             registry.register(self.collector)
         except ValueError as error:
-            return Failure(FlextExportError(target="registry", message=str(error)))
+            return Failure(FlextExportError(target="registry", message=redact_text(self._redaction, str(error))))
         return Success(self.collector)
 
     # --- leaving the process ----------------------------------------------
@@ -459,7 +496,12 @@ class FlextMetricsService:
         """
         from flext_observability.shell.metrics.http import serve_metrics  # noqa: PLC0415 - HTTP is optional
 
-        return serve_metrics(self.registry, host=host, port=port, **options)  # type: ignore[arg-type]
+        return serve_metrics(
+            self.registry,
+            host=host,
+            port=port,
+            **{"redaction": self._redaction, **options},  # type: ignore[arg-type]
+        )
 
     def push(
         self,
@@ -485,13 +527,14 @@ class FlextMetricsService:
             method=method,
             timeout=timeout,
             retries=retries,
+            redaction=self._redaction,
         )
 
     def write_textfile(self, path: str | Path) -> Result[Path, FlextExportError]:
         """Write the exposition for node_exporter's textfile collector (atomic rename)."""
         from flext_observability.shell.metrics.push import write_textfile  # noqa: PLC0415 - only batch jobs write files
 
-        return write_textfile(self.registry, path)
+        return write_textfile(self.registry, path, redaction=self._redaction)
 
 
 def _kind_mismatch(spec: InstrumentSpec, how: str = "") -> FlextValidationError:
