@@ -3,15 +3,19 @@
 A :class:`RedactionPolicy` says what counts as a secret. Two rules apply:
 
 - **keys**: the value under a sensitive key (``db_password``, ``X-Api-Key``,
-  ``accessToken``) is replaced wholesale, whatever its type;
+  ``accessToken``, ``PGPASSWORD``) is replaced wholesale, whatever its type,
+  and so is the value of a ``(name, value)`` header pair with a sensitive name;
 - **text**: secrets written inside text are replaced and the text around them
   kept: URL userinfo, sensitive query and connection-string parameters,
-  ``Bearer`` tokens, ``Authorization`` headers and quoted ``'password': ...``
-  pairs (JSON or a Python ``repr`` put into a message).
+  ``Bearer`` tokens, ``Authorization`` headers, quoted ``'password': ...``
+  pairs (JSON or a Python ``repr`` put into a message), ``password: x`` in
+  prose and SQL password literals.
 
 The key rule is exact; the text rules are a safety net for secrets formatted
 into messages, and cannot know every format. Log a secret as a field, never
-inside a message, and the key rule takes care of it.
+inside a message, and the key rule takes care of it. Metric labels use the
+text rules only: a label's name says what it counts, so ``auth_method`` keeps
+its values, and only a credential inside a value is replaced.
 
 >>> policy = redaction_policy()
 >>> redact_value(policy, {"user": "etl", "db_password": "hunter2", "tables": ["orders"]})
