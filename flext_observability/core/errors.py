@@ -83,9 +83,15 @@ class FlextFieldError:
         return f"{self.field}: {self.message} [{self.code.value}]"
 
 
-@frozen
-class FlextValidationError:
-    """Every rule an input of kind ``entity`` broke, in field order."""
+@frozen(auto_exc=False)
+class FlextValidationError(ValueError):
+    """Every rule an input of kind ``entity`` broke, in field order.
+
+    It is a value (frozen, compared by its fields) returned inside a
+    ``Failure``, and also a ``ValueError``: ``.unwrap()`` on a failed set-up
+    call shows it, message and all, as the cause in the traceback, and
+    ``raise result.failure()`` raises it directly.
+    """
 
     entity: str
     errors: tuple[FlextFieldError, ...]
@@ -104,10 +110,20 @@ class FlextValidationError:
         lines = "\n  ".join(str(error) for error in self.errors)
         return f"invalid {self.entity}: {lines}"
 
+    # Shown as ``flext_observability.FlextValidationError`` in tracebacks: the name users import.
+    __module__ = "flext_observability"
 
-@frozen
-class FlextExportError:
+    def __reduce__(self) -> tuple[type[FlextValidationError], tuple[str, tuple[FlextFieldError, ...]]]:
+        """Pickle by the fields (an exception's default pickling would call the class without them)."""
+        return (type(self), (self.entity, self.errors))
+
+
+@frozen(auto_exc=False)
+class FlextExportError(Exception):
     """Data could not leave the process: where it was going and why.
+
+    A value returned inside a ``Failure``, and an ``Exception`` so that
+    ``.unwrap()`` shows it as the cause in a traceback.
 
     ``status`` is the peer's HTTP status when it answered, and ``message``
     carries its reason when it gave one.
@@ -124,3 +140,9 @@ class FlextExportError:
         """One line naming the target, the status and the reason."""
         status = f" (HTTP {self.status})" if self.status is not None else ""
         return f"export to {self.target} failed{status}: {self.message}"
+
+    __module__ = "flext_observability"
+
+    def __reduce__(self) -> tuple[type[FlextExportError], tuple[str, str, int | None]]:
+        """Pickle by the fields."""
+        return (type(self), (self.target, self.message, self.status))

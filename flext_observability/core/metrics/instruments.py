@@ -139,10 +139,14 @@ def _check_quantiles(problems: Problems, kind: MetricKind | None, value: object)
 
 
 def _check_max_series(problems: Problems, value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        add(problems, FlextErrorCode.OUT_OF_RANGE, "max_series", f"expected a positive int, got {describe(value)}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        add(problems, FlextErrorCode.WRONG_TYPE, "max_series", f"must be an int of 1 or more, got {describe(value)}")
         return None
-    return int.__int__(value)
+    number = int.__int__(value)
+    if number < 1:
+        add(problems, FlextErrorCode.OUT_OF_RANGE, "max_series", f"must be 1 or more, got {number}")
+        return None
+    return number
 
 
 def define_instrument(  # noqa: PLR0913 - one argument per part of the definition

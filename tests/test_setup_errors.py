@@ -1,0 +1,63 @@
+"""A mistake at set-up shows its whole message where the user looks: the traceback of the documented idiom."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from returns.primitives.exceptions import UnwrapFailedError
+
+from flext_observability import FlextMetricsService
+from flext_observability.metrics import FlextExportError
+from flext_observability.tracing import FlextTracingService
+
+
+def test_unwrap_on_a_bad_definition_prints_the_fix() -> None:
+    """Ensures `.unwrap()` on a bad instrument leaves the rename hint in the traceback a user sees."""
+    script = textwrap.dedent(
+        """
+        from flext_observability import FlextMetricsService
+        FlextMetricsService().histogram("latency_ms", "Latency.").unwrap()
+        """
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, running the script above
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "FlextValidationError: invalid instrument: name:" in done.stderr
+    assert "rename it to 'latency_seconds'" in done.stderr
+    assert "UnwrapFailedError" in done.stderr
+
+
+def test_the_error_is_the_cause_of_unwrap_and_can_be_raised() -> None:
+    """Ensures the validation error is a ValueError, the cause of UnwrapFailedError, and raisable as it is."""
+    result = FlextMetricsService().counter("rows", "Rows.", max_series=0)
+    error = result.failure()
+    assert isinstance(error, ValueError)
+    with pytest.raises(UnwrapFailedError) as unwrapped:
+        result.unwrap()
+    assert unwrapped.value.__cause__ is error
+    with pytest.raises(ValueError, match=r"max_series: must be 1 or more, got 0"):
+        raise error
+    assert pickle.loads(pickle.dumps(error)) == error  # noqa: S301 - our own value
+    assert error == FlextMetricsService().counter("rows", "Rows.", max_series=0).failure()
+
+
+def test_an_export_failure_is_an_exception_too() -> None:
+    """Ensures an export failure unwraps with its message as the cause."""
+    tracing = FlextTracingService()
+    failure = FlextExportError(target="http://127.0.0.1:9", message="connection refused", status=None)
+    assert isinstance(failure, Exception)
+    assert str(failure) == "export to http://127.0.0.1:9 failed: connection refused"
+    assert pickle.loads(pickle.dumps(failure)) == failure  # noqa: S301 - our own value
+    assert tracing.shutdown(1.0)
+
+
+@pytest.mark.parametrize(("value", "message"), [(0, "must be 1 or more, got 0"), ("5", "must be an int of 1 or more")])
+def test_max_series_says_what_it_wants(value: object, message: str) -> None:
+    """Ensures a bad cap says what the cap must be and what it got."""
+    error = FlextMetricsService().counter("rows", "Rows.", max_series=value).failure()  # type: ignore[arg-type]
+    assert message in str(error)
