@@ -48,7 +48,7 @@ def test_definitions_normalise_names_and_parameters() -> None:
         ({"buckets": (1.0,)}, [("buckets", "wrong_type")]),
         ({"quantiles": (0.5,)}, [("quantiles", "wrong_type")]),
         ({"max_series": 0}, [("max_series", "out_of_range")]),
-        ({"max_series": True}, [("max_series", "out_of_range")]),
+        ({"max_series": True}, [("max_series", "wrong_type")]),
         ({"kind": "meter"}, [("kind", "invalid_choice")]),
         ({"kind": "histogram", "name": "load_seconds", "buckets": (1.0, 0.5)}, [("buckets[1]", "not_increasing")]),
         ({"kind": "summary", "name": "size", "quantiles": 0.5}, [("quantiles", "wrong_type")]),

@@ -61,3 +61,29 @@ def test_max_series_says_what_it_wants(value: object, message: str) -> None:
     """Ensures a bad cap says what the cap must be and what it got."""
     error = FlextMetricsService().counter("rows", "Rows.", max_series=value).failure()  # type: ignore[arg-type]
     assert message in str(error)
+
+
+def test_a_clash_names_the_name_the_user_typed() -> None:
+    """Ensures a conflicting definition names the counter as exposed and typed (with ``_total``)."""
+    service = FlextMetricsService()
+    service.counter("pipeline_rows_total", "Rows.").unwrap()
+    clash = str(service.histogram("pipeline_rows", "Rows.").failure())
+    assert "'pipeline_rows_total' is already defined with kind 'counter', not 'histogram'" in clash
+    labels = str(service.counter("pipeline_rows_total", "Rows.", labels=("x",)).failure())
+    assert "'pipeline_rows_total' is already defined with label_names [], not ['x']" in labels
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("bar_h_seconds", "rename it to 'bar_seconds'"),
+        ("req_ms_seconds", "rename it to 'req_seconds'"),
+        ("latency_ms", "rename it to 'latency_seconds'"),
+        ("wait_minutes_seconds", "rename it to 'wait_seconds'"),
+    ],
+)
+def test_the_naming_fix_does_not_repeat_the_unit(name: str, fix: str) -> None:
+    """Ensures the suggested name holds its base unit once (never ``bar_seconds_seconds``)."""
+    message = str(FlextMetricsService().gauge(name, "A gauge.").failure())
+    assert fix in message
+    assert "seconds_seconds" not in message

@@ -269,7 +269,7 @@ def instrument_conflict(existing: InstrumentSpec, wanted: InstrumentSpec) -> Fle
                 problems,
                 FlextErrorCode.CONFLICTING_DEFINITION,
                 field,
-                f"{existing.name!r} is already defined with {field} {_show(before)}, not {_show(after)}; "
+                f"{existing.exposed_name!r} is already defined with {field} {_show(before)}, not {_show(after)}; "
                 "use the existing definition or another name",
             )
     return FlextValidationError(entity="instrument", errors=tuple(problems)) if problems else None

@@ -296,7 +296,17 @@ def _scale(factor: Fraction) -> str:
 
 
 def _replace_parts(parts: list[str], old: str, new: str) -> str:
-    """The name with each part except the first that equals ``old`` in any case replaced by ``new``."""
+    """The name with each part except the first that equals ``old`` in any case replaced by ``new``.
+
+    When the name already holds ``new``, the parts equal to ``old`` are dropped instead, so that
+    ``bar_h_seconds`` becomes ``bar_seconds``, not ``bar_seconds_seconds``.
+
+    >>> _replace_parts(["req", "ms"], "ms", "seconds"), _replace_parts(["bar", "h", "seconds"], "h", "seconds")
+    ('req_seconds', 'bar_seconds')
+    """
+    rest = [part for part in parts[1:] if part.lower() != old.lower()]
+    if new in rest:
+        return "_".join([parts[0], *rest])
     return "_".join([parts[0], *(new if part.lower() == old.lower() else part for part in parts[1:])])
 
 
@@ -318,11 +328,25 @@ def _abbreviation_error(parts: list[str], written: str) -> FlextFieldError:
     )
 
 
+def _replace_whole(parts: list[str], word: str, base: str) -> str:
+    """The name with the parts equal to ``word`` replaced by ``base``, or dropped when ``base`` is already there.
+
+    >>> _replace_whole(["size", "kilobytes"], "kilobytes", "bytes")
+    'size_bytes'
+    >>> _replace_whole(["a", "minutes", "seconds"], "minutes", "seconds")
+    'a_seconds'
+    """
+    rest = [part for part in parts if part != word]
+    if base in rest:
+        return "_".join(rest)
+    return "_".join(base if part == word else part for part in parts)
+
+
 def _unit_error(parts: list[str], word: str, prefix: str, unit: str) -> FlextFieldError:
     """The problem of the non-base unit ``word`` (``prefix + unit``), with how to convert."""
     base = UNITS[unit]
     conversion = _conversion(prefix, unit, base)
-    renamed = _quote("_".join(base if part == word else part for part in parts))
+    renamed = _quote(_replace_whole(parts, word, base))
     fix = (
         f"keep the values and rename it to {renamed}"
         if conversion == _SAME_VALUES

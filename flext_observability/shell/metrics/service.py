@@ -539,7 +539,7 @@ class FlextMetricsService:
 
 def _kind_mismatch(spec: InstrumentSpec, how: str = "") -> FlextValidationError:
     problems: Problems = []
-    what = f"{spec.name!r} is a {spec.kind.value}" + (f" {how}; give this one another name" if how else "")
+    what = f"{spec.exposed_name!r} is a {spec.kind.value}" + (f" {how}; give this one another name" if how else "")
     add(problems, FlextErrorCode.CONFLICTING_DEFINITION, "kind", what)
     return FlextValidationError(entity="instrument", errors=tuple(problems))
 
