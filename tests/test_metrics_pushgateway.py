@@ -412,3 +412,29 @@ def test_write_textfile_onto_a_folder_is_a_failure(tmp_path: Path) -> None:
     result = batch_service().write_textfile(target)
     assert isinstance(result, Failure)
     assert list(tmp_path.rglob("*")) == [target]
+
+
+@pytest.mark.parametrize("name", ["metrics.txt", "metrics.prom.tmp", "metrics", "metrics.PROM"])
+def test_write_textfile_refuses_a_name_the_collector_ignores(tmp_path: Path, name: str) -> None:
+    """Ensures a file node_exporter would never read is refused with the name to use, and nothing is written."""
+    result = batch_service().write_textfile(tmp_path / name)
+    assert "reads only *.prom files; name it" in str(export_failure(result))  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_textfile_of_no_path_is_a_failure() -> None:
+    """Ensures a path that is not text or a Path is a Failure, not an exception."""
+    result = batch_service().write_textfile(None)  # type: ignore[arg-type]
+    assert "path must be a str or a Path, got a value of type NoneType" in str(export_failure(result))  # type: ignore[arg-type]
+
+
+def test_push_can_leave_the_librarys_own_metrics_out(pushgateway: Pushgateway) -> None:
+    """Ensures include_self_metrics=False pushes the job's metrics and none of flext_observability_*."""
+    service = batch_service()
+    service.counter("batch_rows_total", "Rows loaded.", labels=("tap",)).unwrap().inc()  # refused (no labels): counted
+    assert service.push(pushgateway.url, JOB, include_self_metrics=False) == Success(None)
+    kept = pushgateway.metrics_text()
+    assert "batch_rows_total" in kept
+    assert "flext_observability_" not in kept
+    assert service.push(pushgateway.url, JOB) == Success(None)
+    assert "flext_observability_rejected_samples_total" in pushgateway.metrics_text()

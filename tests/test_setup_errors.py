@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import subprocess
 import sys
@@ -87,3 +88,12 @@ def test_the_naming_fix_does_not_repeat_the_unit(name: str, fix: str) -> None:
     message = str(FlextMetricsService().gauge(name, "A gauge.").failure())
     assert fix in message
     assert "seconds_seconds" not in message
+
+
+def test_serve_takes_typed_keywords_only() -> None:
+    """Ensures serve() names its options (no **options a typo could hide in) and refuses an unknown one."""
+    parameters = inspect.signature(FlextMetricsService.serve).parameters
+    assert list(parameters) == ["self", "host", "port", "path", "tls", "basic_auth"]
+    assert all(parameter.kind is not inspect.Parameter.VAR_KEYWORD for parameter in parameters.values())
+    with pytest.raises(TypeError, match="basic_auht"):
+        FlextMetricsService().serve(basic_auht=("u", "p"))  # type: ignore[call-arg]

@@ -28,6 +28,7 @@ from prometheus_client import write_to_textfile
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.checks import describe
 from flext_observability.core.errors import FlextExportError
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.shell.http_client import DEFAULT_CLIENT, HttpClient, HttpError, RetryPolicy
@@ -135,10 +136,20 @@ def write_textfile(
 ) -> Result[Path, FlextExportError]:
     """Write the exposition to ``path`` atomically (a temporary file, then a rename).
 
-    node_exporter reads only files ending in ``.prom``. A failure's target and
+    node_exporter's textfile collector reads only files ending in ``.prom``,
+    so any other name is a ``Failure`` that says so. A failure's target and
     message pass ``redaction`` (a path can hold a mount's credentials).
     """
-    target = Path(path)
+    given: object = path  # checked: the caller's type hints are not promises at run time
+    if not isinstance(given, str | Path):
+        return _failure(redaction, "textfile", f"path must be a str or a Path, got {describe(given)}")
+    target = Path(given)
+    if target.suffix != ".prom":
+        return _failure(
+            redaction,
+            _redacted(redaction, target),
+            f"node_exporter's textfile collector reads only *.prom files; name it {target.stem or 'metrics'}.prom",
+        )
     try:
         write_to_textfile(str(target), registry)
     except Exception as error:  # noqa: BLE001 - a full disk or a missing folder becomes a Failure

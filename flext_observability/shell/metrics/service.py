@@ -57,9 +57,11 @@ from flext_observability.shell.metrics.collector import FlextMetricsCollector
 from flext_observability.shell.metrics.series import Counter, Family, Gauge, Histogram, Series, Summary
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Iterable, Mapping
     from pathlib import Path
 
+    from prometheus_client.metrics_core import Metric
     from prometheus_client.registry import Collector
 
     from flext_observability.shell.metrics.http import MetricsServer
@@ -69,6 +71,8 @@ S = TypeVar("S", bound=Series)
 
 _LOG: Final = library_logger("flext_observability.metrics")
 
+SELF_METRIC_PREFIX: Final = "flext_observability_"
+"""The prefix of the library's own metrics."""
 REJECTED_SAMPLES: Final = "flext_observability_rejected_samples_total"
 SERIES_OVERFLOW: Final = "flext_observability_series_overflow_total"
 REDACTED_LABEL_VALUES: Final = "flext_observability_redacted_label_values_total"
@@ -488,9 +492,15 @@ class FlextMetricsService:
     # --- leaving the process ----------------------------------------------
 
     def serve(
-        self, host: str = "127.0.0.1", port: int = 0, **options: object
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        path: str = "/metrics",
+        tls: tuple[str, str] | ssl.SSLContext | None = None,
+        basic_auth: tuple[str, str] | None = None,
     ) -> Result[MetricsServer, FlextExportError]:
-        """Serve ``/metrics`` in a background thread.
+        """Serve ``path`` in a background thread; ``tls`` is ``(certfile, keyfile)`` or an ``SSLContext``.
 
         See :func:`~flext_observability.shell.metrics.http.serve_metrics`.
         """
@@ -500,10 +510,13 @@ class FlextMetricsService:
             self.registry,
             host=host,
             port=port,
-            **{"redaction": self._redaction, **options},  # type: ignore[arg-type]
+            path=path,
+            tls=tls,
+            basic_auth=basic_auth,
+            redaction=self._redaction,
         )
 
-    def push(
+    def push(  # noqa: PLR0913 - the gateway's parameters, all keyword-only but the address and the job
         self,
         gateway_url: str,
         job: str,
@@ -512,15 +525,19 @@ class FlextMetricsService:
         method: PushMethod = "push",
         timeout: float = 5.0,
         retries: int = 2,
+        include_self_metrics: bool = True,
     ) -> Result[None, FlextExportError]:
         """Send every instrument to a Pushgateway (for batch jobs).
 
-        See :func:`~flext_observability.shell.metrics.push.push_to_gateway`.
+        With ``include_self_metrics=False`` the library's own
+        ``flext_observability_*`` metrics (refusals, overflows, span counts)
+        stay out of the push. See
+        :func:`~flext_observability.shell.metrics.push.push_to_gateway`.
         """
         from flext_observability.shell.metrics.push import push_to_gateway  # noqa: PLC0415 - only batch jobs push
 
         return push_to_gateway(
-            self.registry,
+            self._exported(include_self_metrics=include_self_metrics),
             gateway_url,
             job,
             grouping_key=grouping_key,
@@ -530,11 +547,28 @@ class FlextMetricsService:
             redaction=self._redaction,
         )
 
-    def write_textfile(self, path: str | Path) -> Result[Path, FlextExportError]:
-        """Write the exposition for node_exporter's textfile collector (atomic rename)."""
+    def write_textfile(self, path: str | Path, *, include_self_metrics: bool = True) -> Result[Path, FlextExportError]:
+        """Write the exposition for node_exporter's textfile collector (a ``.prom`` file, atomic rename)."""
         from flext_observability.shell.metrics.push import write_textfile  # noqa: PLC0415 - only batch jobs write files
 
-        return write_textfile(self.registry, path, redaction=self._redaction)
+        return write_textfile(
+            self._exported(include_self_metrics=include_self_metrics), path, redaction=self._redaction
+        )
+
+    def _exported(self, *, include_self_metrics: bool) -> Collector:
+        return self.registry if include_self_metrics is not False else _WithoutSelfMetrics(self.registry)
+
+
+class _WithoutSelfMetrics:
+    """A collector of another's metrics minus the library's own (``flext_observability_*``)."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: Collector) -> None:
+        self._inner = inner
+
+    def collect(self) -> Iterable[Metric]:
+        return [metric for metric in self._inner.collect() if not metric.name.startswith(SELF_METRIC_PREFIX)]
 
 
 def _kind_mismatch(spec: InstrumentSpec, how: str = "") -> FlextValidationError:
