@@ -86,3 +86,14 @@ def test_demo_serve_keeps_metrics_up_until_interrupted() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_demo_serve_and_the_documented_scrape_config_agree_on_the_port() -> None:
+    """Ensures the port ``demo --serve`` uses by default is the one docs/metrics.md tells Prometheus to scrape."""
+    from pathlib import Path  # noqa: PLC0415 - only this test reads the docs
+
+    from flext_observability.cli.main import DEFAULT_PORT, _parser  # noqa: PLC0415 - the option's default
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert f'targets: ["127.0.0.1:{DEFAULT_PORT}"]' in docs
+    assert _parser().parse_args(["demo", "--serve"]).port == DEFAULT_PORT == 9464

@@ -38,11 +38,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then keep serving the run's metrics at /metrics on loopback until interrupted",
     )
-    demo.add_argument("--port", type=int, default=0, help="port for --serve (default: any free port)")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port for --serve (default: {DEFAULT_PORT}, which the docs' scrape configuration reads; 0: any port)",
+    )
     return parser
 
 
-def run_demo(*, serve: bool = False, port: int = 0, wait: Callable[[], object] | None = None) -> int:
+DEFAULT_PORT = 9464
+"""Where ``demo --serve`` serves ``/metrics`` unless told otherwise (docs/metrics.md scrapes it)."""
+
+
+def run_demo(*, serve: bool = False, port: int = DEFAULT_PORT, wait: Callable[[], object] | None = None) -> int:
     """Print the sample pipeline's entities, logs, trace and metrics, and the rejected bad inputs.
 
     With ``serve``, keep ``/metrics`` up on 127.0.0.1 until interrupted
