@@ -64,7 +64,8 @@ def test_limits_refuse_nonsense() -> None:
 def test_long_values_are_truncated_not_dropped() -> None:
     """Ensures a 4,097-character value, a long array and a deep traceback's exception texts survive, cut and counted."""
     repository = InMemorySpanRepository()
-    tracing = FlextTracingService(exporters=[repository])
+    # 128 texts of 4,096 characters (523 KiB estimated) need more than the default 256 KiB budget.
+    tracing = FlextTracingService(exporters=[repository], limits=SpanLimits(max_span_bytes=1 << 20))
 
     def recurse(depth: int) -> None:
         if depth == 0:

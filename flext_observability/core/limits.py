@@ -47,6 +47,12 @@ MAX_ATTRIBUTE_VALUE_LENGTH: Final = 4096
 DEFAULT_MAX_ARRAY_LENGTH: Final = 128
 """Items a recording span keeps of one array attribute value, unless its limits say otherwise."""
 
+DEFAULT_MAX_SPAN_BYTES: Final = 262_144
+"""Estimated bytes (256 KiB) a span keeps in its attributes, events and links, unless its limits say otherwise."""
+
+MAX_SPAN_BYTES: Final = 2**30
+"""The largest per-span byte budget a ``SpanLimits`` accepts (1 GiB)."""
+
 MAX_EVENTS: Final = 128
 """Events on one span."""
 

@@ -9,6 +9,13 @@ secrets with the same policy the logs use. Every value they cut is counted as
 truncated, every one they leave out as dropped, so that a span says what its
 limits took from it.
 
+A span also has a budget in bytes, ``max_span_bytes``: the functions
+``*_bytes`` estimate what an item takes (an upper bound of what 64-bit
+CPython allocates for it, computed in O(size of the value) with no object
+walk), and :func:`fit_attributes` keeps attributes while they fit in the
+room left. :attr:`SpanLimits.byte_ceiling` turns the budget into a ceiling
+of one span's memory.
+
 >>> limits = SpanLimits(max_attributes=2, max_attribute_length=5)
 >>> accepted, dropped, truncated = limit_attributes({}, {"table": "orders", "rows": 3, "extra": True}, limits)
 >>> accepted, dropped, truncated
@@ -26,47 +33,163 @@ from flext_observability.core.attributes import AttributeValue, check_attribute_
 from flext_observability.core.checks import is_encodable
 from flext_observability.core.limits import (
     DEFAULT_MAX_ARRAY_LENGTH,
+    DEFAULT_MAX_SPAN_BYTES,
     MAX_ATTRIBUTE_VALUE_LENGTH,
     MAX_ATTRIBUTES,
     MAX_EVENTS,
     MAX_LINKS,
     MAX_NAME_LENGTH,
+    MAX_SPAN_BYTES,
 )
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
+from flext_observability.core.tracing.span import MAX_TRACE_STATE_LENGTH
+from flext_observability.core.tracing.tracestate import (
+    MAX_TRACE_STATE_KEY_LENGTH,
+    MAX_TRACE_STATE_MEMBERS,
+    MAX_TRACE_STATE_VALUE_LENGTH,
+    TraceState,
+)
 
 if TYPE_CHECKING:
     from flext_observability.core.checks import Problems
+    from flext_observability.core.tracing.traceparent import SpanContext
 
 
-# Upper bounds of what CPython (64-bit) allocates, for the byte ceiling below.
+# What one item costs in the byte estimate: upper bounds of what 64-bit CPython allocates for it.
 _STR_BYTES: Final = 80
-"""A string's header and terminator; each character adds at most 4 bytes."""
+"""A text's header and terminator; each character adds 1 byte (ASCII) or at most 4 (any other text)."""
 _BYTES_PER_CHAR: Final = 4
 _SLOT_BYTES: Final = 8
 """One pointer in a tuple or a list."""
 _TUPLE_BYTES: Final = 64
 _SCALAR_BYTES: Final = 48
-"""An int of 64 bits or a float, aligned."""
+"""An int of 64 bits, a float or a bool, aligned."""
 _ENTRY_BYTES: Final = 64
 """One entry of a dict, with the slack of its table."""
-_MAP_BYTES: Final = 256
-_CONTEXT_BYTES: Final = 8192
-"""A linked span context: its ids and its ``tracestate`` (at most 512 characters)."""
-_SPAN_BYTES: Final = 16384
-"""The span object itself: ids, name, service, kind, times, trace state, the containers."""
+EVENT_BYTES: Final = 512
+"""The fixed part of an event: its slot, its tuple, its time, its (empty) attributes and its frozen entity."""
+LINK_BYTES: Final = 1024
+"""The fixed part of a link: its slot, its tuple, its (empty) attributes, the span context with its ids, its entity."""
+SPAN_BYTES: Final = 1024
+"""The fixed part of a span: the object, its ids, times and containers, its queue slot and its frozen entity."""
 
 
-def _text_bytes(length: int) -> int:
-    return _STR_BYTES + _BYTES_PER_CHAR * length
+def text_bytes(text: str) -> int:
+    """The estimate of one text: 80 bytes, plus 1 a character when it is ASCII, else 4 (O(1): no scan).
+
+    An upper bound both of what CPython allocates for it and of its UTF-8 form.
+
+    >>> text_bytes("orders"), text_bytes("\u00fcber")
+    (86, 96)
+    """
+    return _STR_BYTES + (len(text) if text.isascii() else _BYTES_PER_CHAR * len(text))
+
+
+def value_bytes(value: AttributeValue) -> int:
+    """The estimate of an attribute value (as stored): a text by :func:`text_bytes`, 48 bytes a number or bool.
+
+    An array costs 64 bytes and each item its 8-byte slot plus its own
+    estimate; nothing else is walked, so the cost is O(items).
+
+    >>> value_bytes(3), value_bytes("abc"), value_bytes((1, 2)), value_bytes(("a", "bc"))
+    (48, 83, 176, 243)
+    """
+    if type(value) is str:
+        return text_bytes(value)
+    if type(value) is tuple:
+        return _TUPLE_BYTES + sum(
+            _SLOT_BYTES + (text_bytes(item) if type(item) is str else _SCALAR_BYTES) for item in value
+        )
+    return _SCALAR_BYTES
+
+
+def attribute_bytes(key: str, value: AttributeValue) -> int:
+    """The estimate of one attribute: a dict entry (64 bytes), its key and its value.
+
+    >>> attribute_bytes("rows", 3)
+    196
+    """
+    return _ENTRY_BYTES + text_bytes(key) + value_bytes(value)
+
+
+def trace_state_bytes(state: TraceState) -> int:
+    """The estimate of a ``tracestate`` a span or link holds: its entries, and the header text made of them.
+
+    >>> from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
+    >>> trace_state_bytes(EMPTY_TRACE_STATE), trace_state_bytes(TraceState((("rojo", "00f067aa0ba902b7"),)))
+    (0, 418)
+    """
+    entries = state.entries
+    if not entries:
+        return 0
+    pairs = [item for item in entries if type(item) is tuple and len(item) == 2]
+    texts = [text for pair in pairs for text in pair if type(text) is str]
+    # The entries, each a tuple of two texts, then the header text ``to_entity`` formats (at most 512 characters).
+    header = min(sum(map(len, texts)) + 2 * len(pairs), MAX_TRACE_STATE_LENGTH)
+    return _TUPLE_BYTES + len(pairs) * (_SLOT_BYTES + _TUPLE_BYTES) + sum(map(text_bytes, texts)) + _STR_BYTES + header
+
+
+def event_bytes(name: str) -> int:
+    """The estimate of an event without its attributes: 512 bytes and its name.
+
+    >>> event_bytes("retry")
+    597
+    """
+    return EVENT_BYTES + text_bytes(name)
+
+
+def link_bytes(context: SpanContext) -> int:
+    """The estimate of a link without its attributes: 1 KiB (the context and its ids) and its ``tracestate``.
+
+    >>> from flext_observability.core.tracing.traceparent import parse_traceparent
+    >>> link_bytes(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap())
+    1024
+    """
+    return LINK_BYTES + trace_state_bytes(context.trace_state)
+
+
+def span_bytes(name: str, description: str, trace_state: TraceState) -> int:
+    """The estimate of a span's fixed part: 1 KiB, its name, its status description and its ``tracestate``.
+
+    What its attributes, events and links take is kept apart, as they are
+    added (see :func:`fit_attributes`); a span's size is the sum of both.
+
+    >>> from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
+    >>> span_bytes("load", "", EMPTY_TRACE_STATE) == 1024 + text_bytes("load") + text_bytes("")
+    True
+    """
+    # On the path of every ended span: text_bytes written out, and no call for the usual empty tracestate.
+    size = (
+        _SPAN_FIXED_BYTES
+        + (len(name) if name.isascii() else _BYTES_PER_CHAR * len(name))
+        + (len(description) if description.isascii() else _BYTES_PER_CHAR * len(description))
+    )
+    return size + trace_state_bytes(trace_state) if trace_state.entries else size
+
+
+_SPAN_FIXED_BYTES: Final = SPAN_BYTES + 2 * _STR_BYTES
+"""A span's own part and the headers of its name and status description."""
+
+
+_TRACE_STATE_CEILING: Final = (
+    _TUPLE_BYTES
+    + MAX_TRACE_STATE_MEMBERS
+    * (_SLOT_BYTES + _TUPLE_BYTES + 2 * _STR_BYTES + MAX_TRACE_STATE_KEY_LENGTH + MAX_TRACE_STATE_VALUE_LENGTH)
+    + _STR_BYTES
+    + MAX_TRACE_STATE_LENGTH
+)
+"""The most :func:`trace_state_bytes` gives for a ``tracestate`` read from a header (32 members)."""
 
 
 @frozen(kw_only=True)
 class SpanLimits:
-    """Caps on one span: attributes, events, links, the length of attribute values and the items of arrays.
+    """Caps on one span: attributes, events, links, the length of attribute values, the items of arrays, bytes.
 
     Beyond a count cap the newest item is dropped (and counted); a text
     longer than ``max_attribute_length`` is cut, and an array longer than
     ``max_array_length`` keeps its first items (both counted as truncated).
+    An attribute, event or link that would take the span's estimate past
+    ``max_span_bytes`` is dropped and counted like one beyond a count cap.
     The redaction policy applies to attribute values as it does to log
     values. :attr:`byte_ceiling` is the most memory one span can hold under
     these limits.
@@ -75,6 +198,10 @@ class SpanLimits:
     Traceback (most recent call last):
     ...
     ValueError: max_array_length must be an int from 0 to 4096, not -1
+    >>> SpanLimits(max_span_bytes="256k")
+    Traceback (most recent call last):
+    ...
+    ValueError: max_span_bytes must be an int from 0 to 1073741824, not '256k'
     """
 
     max_attributes: int = MAX_ATTRIBUTES
@@ -82,43 +209,45 @@ class SpanLimits:
     max_links: int = MAX_LINKS
     max_attribute_length: int = MAX_ATTRIBUTE_VALUE_LENGTH
     max_array_length: int = DEFAULT_MAX_ARRAY_LENGTH
+    max_span_bytes: int = DEFAULT_MAX_SPAN_BYTES
+    """The budget of a span's attributes, events and links, in estimated bytes (see :func:`value_bytes`)."""
     redaction: RedactionPolicy = DEFAULT_POLICY
 
     def __attrs_post_init__(self) -> None:
         """Refuse limits no span could live with (a set-up mistake)."""
-        for name in ("max_attributes", "max_events", "max_links", "max_attribute_length", "max_array_length"):
+        for name, top in (
+            ("max_attributes", MAX_ATTRIBUTE_VALUE_LENGTH),
+            ("max_events", MAX_ATTRIBUTE_VALUE_LENGTH),
+            ("max_links", MAX_ATTRIBUTE_VALUE_LENGTH),
+            ("max_attribute_length", MAX_ATTRIBUTE_VALUE_LENGTH),
+            ("max_array_length", MAX_ATTRIBUTE_VALUE_LENGTH),
+            ("max_span_bytes", MAX_SPAN_BYTES),
+        ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ATTRIBUTE_VALUE_LENGTH:
-                message = f"{name} must be an int from 0 to {MAX_ATTRIBUTE_VALUE_LENGTH}, not {value!r}"
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+                message = f"{name} must be an int from 0 to {top}, not {value!r}"
                 raise ValueError(message)
 
     @property
     def byte_ceiling(self) -> int:
-        """The most bytes one span's data can take under these limits (64-bit CPython, worst case).
+        """The most bytes one span can take under these limits: its budget plus its largest fixed part.
 
-        Every text counted at 4 bytes a character (what CPython needs for
-        text beyond the Basic Multilingual Plane), every object with its
-        header: one attribute value holds at most ``max_array_length`` texts
-        of ``max_attribute_length`` characters; the span, each event and each
-        link hold at most ``max_attributes`` of them under keys of at most
-        255 characters.
+        The budget, ``max_span_bytes``, bounds the estimate of the span's
+        attributes, events and links; the fixed part is what
+        :func:`span_bytes` gives for the longest name (255 characters beyond
+        ASCII), the longest status description (``max_attribute_length``
+        characters) and a ``tracestate`` of 32 members. The estimate is an
+        upper bound of what 64-bit CPython allocates, so this is a ceiling of
+        the span's memory, its frozen entity included.
 
         >>> SpanLimits().byte_ceiling
-        69400161616
-        >>> SpanLimits(max_attributes=16, max_events=0, max_links=0).byte_ceiling
-        33787408
-        >>> SpanLimits(
-        ...     max_attributes=32, max_events=16, max_links=16, max_array_length=16, max_attribute_length=1024
-        ... ).byte_ceiling
-        72170384
+        305196
+        >>> SpanLimits(max_span_bytes=16_384, max_attribute_length=1024).byte_ceiling
+        47148
         """
-        key = _text_bytes(MAX_NAME_LENGTH)
-        text = _text_bytes(self.max_attribute_length)
-        value = max(text, _TUPLE_BYTES + self.max_array_length * (_SLOT_BYTES + text))
-        attributes = _MAP_BYTES + self.max_attributes * (_ENTRY_BYTES + key + value)
-        event = _TUPLE_BYTES + _SLOT_BYTES + key + _SCALAR_BYTES + attributes
-        link = _TUPLE_BYTES + _SLOT_BYTES + _CONTEXT_BYTES + attributes
-        return _SPAN_BYTES + text + attributes + self.max_events * event + self.max_links * link
+        longest_name = _STR_BYTES + _BYTES_PER_CHAR * MAX_NAME_LENGTH
+        longest_description = _STR_BYTES + _BYTES_PER_CHAR * self.max_attribute_length
+        return SPAN_BYTES + longest_name + longest_description + _TRACE_STATE_CEILING + self.max_span_bytes
 
 
 DEFAULT_LIMITS: Final = SpanLimits()
@@ -244,25 +373,57 @@ def limit_attributes(
 ) -> tuple[dict[str, AttributeValue], int, int]:
     """``existing`` with ``new`` added within the limits, how many of ``new`` were dropped, and how many kept cut.
 
-    Updating a key already present never counts against the cap; a value
-    that cannot be an attribute is dropped and counted; a kept value the
-    limits shortened counts as truncated.
+    Updating a key already present never counts against the count cap; a
+    value that cannot be an attribute is dropped and counted; a kept value
+    the limits shortened counts as truncated. The attributes together stay
+    within ``max_span_bytes`` (see :func:`fit_attributes`).
+    """
+    room = limits.max_span_bytes - sum(attribute_bytes(key, value) for key, value in existing.items())
+    accepted, dropped, truncated, _ = fit_attributes(existing, new, limits, room)
+    return accepted, dropped, truncated
+
+
+def fit_attributes(
+    existing: Mapping[str, AttributeValue],
+    new: Mapping[Any, object],
+    limits: SpanLimits,
+    room: int,
+) -> tuple[dict[str, AttributeValue], int, int, int]:
+    """:func:`limit_attributes` within ``room`` estimated bytes; the last item says how many bytes it used.
+
+    Attributes are taken in order while they fit: one that would use more
+    than the room left is dropped and counted, and a later, smaller one may
+    still fit. Replacing a value costs the difference of the two (it may
+    give bytes back, a negative use).
+
+    >>> limits = SpanLimits()
+    >>> fit_attributes({}, {"rows": 3, "sql": "x" * 1000, "ok": True}, limits, room=400)
+    ({'rows': 3, 'ok': True}, 1, 0, 390)
     """
     accepted = dict(existing)
-    dropped = truncated = 0
+    dropped = truncated = used = 0
     try:
         items = list(new.items())
     except Exception:  # noqa: BLE001 - a mapping that cannot be read adds nothing
-        return accepted, 1, 0
+        return accepted, 1, 0, 0
     for key, value in items:
         name = str.__str__(key) if isinstance(key, str) else ""
         cleaned, cut = limit_attribute(name, value, limits)
-        if cleaned is None or (name not in accepted and len(accepted) >= limits.max_attributes):
+        if cleaned is None:
+            dropped += 1
+            continue
+        old = accepted.get(name)
+        if old is None and len(accepted) >= limits.max_attributes:
+            dropped += 1
+            continue
+        cost = attribute_bytes(name, cleaned) if old is None else value_bytes(cleaned) - value_bytes(old)
+        if used + cost > room:
             dropped += 1
             continue
         accepted[name] = cleaned
+        used += cost
         truncated += cut
-    return accepted, dropped, truncated
+    return accepted, dropped, truncated, used
 
 
 def room_for(count: int, limit: int) -> bool:

@@ -1,8 +1,14 @@
-"""The batch span processor: a bounded queue, one background thread, exact counters.
+"""The batch span processor: a queue bounded in spans and in bytes, one background thread, exact counters.
 
-Ending a span puts it on a queue (default 2048 spans); when the queue is full
-the span is dropped and counted, so a slow or dead collector never blocks or
-grows the application. One daemon thread takes batches (default 512) off the
+Ending a span puts it on a queue (default 2048 spans and 32 MiB); when the
+queue is full, by count or by bytes, the span is dropped and counted
+(``dropped_queue_full``), so a slow or dead collector never blocks or grows
+the application. A span's size is its estimate (``Span.estimated_bytes``,
+what its attributes, events and links take) plus its fixed part
+(:func:`~flext_observability.core.tracing.span_limits.span_bytes`: 1 KiB, its
+name, status description and ``tracestate``); the bytes of the batch being
+exported count as queued until its export ends, so ``queued_bytes`` bounds
+every span the processor holds. One daemon thread takes batches (default 512) off the
 queue every ``schedule_delay`` seconds (default 5), or as soon as a batch is
 full, turns them into frozen ``FlextSpan`` entities and hands them to every
 exporter in turn; exports therefore never overlap.
@@ -11,7 +17,8 @@ Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
 ``dropped_after_shutdown``, ``exported`` (every exporter took the span),
 ``failed`` (some exporter did not, or the span could not be converted) and
 ``queued`` (waiting, or in the batch being exported). At every moment
-``ended == exported + failed + dropped + queued``. Beside them,
+``ended == exported + failed + dropped + queued`` and
+``queued_bytes <= max_queue_bytes``. Beside them,
 ``truncated_attributes`` adds up the attribute values the span limits cut in
 the spans that ended (each span carries its own count too).
 
@@ -34,17 +41,19 @@ a batch behind and cost the hot path nothing.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Final, overload
 
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.tracing.span_limits import span_bytes
 from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
@@ -60,6 +69,7 @@ if TYPE_CHECKING:
 _LOG: Final = library_logger("flext_observability.tracing")
 
 DEFAULT_MAX_QUEUE_SIZE: Final = 2048
+DEFAULT_MAX_QUEUE_BYTES: Final = 32 * 1024 * 1024
 DEFAULT_MAX_EXPORT_BATCH_SIZE: Final = 512
 DEFAULT_SCHEDULE_DELAY: Final = 5.0
 DEFAULT_EXPORT_TIMEOUT: Final = 30.0
@@ -80,6 +90,8 @@ class ProcessorCounts:
     failed: int
     queued: int
     """Spans waiting for export, or in the batch being exported."""
+    queued_bytes: int = 0
+    """The size of the ``queued`` spans (their estimates plus their fixed parts), never above ``max_queue_bytes``."""
     truncated_attributes: int = 0
     """Attribute values the span limits cut, in the spans that ended."""
     exporters_not_shut_down: int = 0
@@ -89,6 +101,54 @@ class ProcessorCounts:
     def dropped(self) -> int:
         """Spans dropped for any reason."""
         return self.dropped_queue_full + self.dropped_after_shutdown
+
+
+def _check_count(name: str, value: object) -> int:
+    """``value`` when it is an int of at least 1; else a ``TypeError`` or ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        message = f"{name} must be an int of at least 1, not {value!r}"
+        raise TypeError(message)
+    if value < 1:
+        message = f"{name} must be an int of at least 1, not {value!r}"
+        raise ValueError(message)
+    return int(value)
+
+
+def check_seconds(name: str, value: object) -> float:
+    """``value`` as seconds: finite, above 0, at most ``threading.TIMEOUT_MAX``; else an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        message = f"{name} must be a number of seconds above 0, not {value!r}"
+        raise TypeError(message)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and 0 < seconds <= threading.TIMEOUT_MAX):
+        message = (
+            f"{name} must be a finite number of seconds above 0 (at most {threading.TIMEOUT_MAX:g}), not {value!r}"
+        )
+        raise ValueError(message)
+    return seconds
+
+
+def _check_hooks(metrics: object, time_ns: object) -> None:
+    """Raise a ``TypeError`` naming ``metrics`` or ``time_ns`` when it is neither ``None`` nor what it must be."""
+    if metrics is not None and not callable(getattr(metrics, "counter_callback", None)):
+        message = f"metrics must be a FlextMetricsService or None, not {metrics!r}"
+        raise TypeError(message)
+    if time_ns is not None and not callable(time_ns):
+        message = f"time_ns must be a function returning nanoseconds, or None, not {time_ns!r}"
+        raise TypeError(message)
+
+
+def check_exporters(exporters: object) -> tuple[SpanExporter, ...]:
+    """``exporters`` as a tuple when it lists objects with ``export`` and ``shutdown``; else a ``TypeError``."""
+    if isinstance(exporters, str | bytes) or not isinstance(exporters, Iterable):
+        message = f"exporters must be a list of span exporters, not {exporters!r}"
+        raise TypeError(message)
+    chosen = tuple(exporters)
+    for index, exporter in enumerate(chosen):
+        if not (callable(getattr(exporter, "export", None)) and callable(getattr(exporter, "shutdown", None))):
+            message = f"exporters[{index}] must be a span exporter (with export and shutdown methods), not {exporter!r}"
+            raise TypeError(message)
+    return chosen
 
 
 _PROCESSORS: Final[weakref.WeakSet[BatchSpanProcessor]] = weakref.WeakSet()
@@ -108,31 +168,32 @@ class BatchSpanProcessor:
 
     def __init__(  # noqa: PLR0913 - the queue's settings, all with defaults
         self,
-        exporters: Sequence[SpanExporter],
+        exporters: Iterable[SpanExporter],
         *,
         max_queue_size: int = DEFAULT_MAX_QUEUE_SIZE,
+        max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
         max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
         schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
         export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
         metrics: FlextMetricsService | None = None,
         time_ns: Callable[[], int] | None = None,
     ) -> None:
-        """Set up the queue (raises ``ValueError`` for sizes or times that make no sense).
+        """Set up the queue; a bad setting raises ``TypeError`` or ``ValueError`` naming it.
 
         ``time_ns`` stamps the end of spans ended without a time (the
         system's clock by default).
         """
-        if max_queue_size < 1 or not 1 <= max_export_batch_size <= max_queue_size:
-            message = "max_queue_size must be at least 1 and max_export_batch_size from 1 to max_queue_size"
+        self.exporters = check_exporters(exporters)
+        self.max_queue_size = _check_count("max_queue_size", max_queue_size)
+        self.max_queue_bytes = _check_count("max_queue_bytes", max_queue_bytes)
+        self.max_export_batch_size = _check_count("max_export_batch_size", max_export_batch_size)
+        if self.max_export_batch_size > self.max_queue_size:
+            top = self.max_queue_size
+            message = f"max_export_batch_size must be from 1 to max_queue_size ({top}), not {max_export_batch_size}"
             raise ValueError(message)
-        if schedule_delay <= 0 or export_timeout <= 0:
-            message = "schedule_delay and export_timeout must be positive"
-            raise ValueError(message)
-        self.exporters = tuple(exporters)
-        self.max_queue_size = max_queue_size
-        self.max_export_batch_size = max_export_batch_size
-        self.schedule_delay = schedule_delay
-        self.export_timeout = export_timeout
+        self.schedule_delay = check_seconds("schedule_delay", schedule_delay)
+        self.export_timeout = check_seconds("export_timeout", export_timeout)
+        _check_hooks(metrics, time_ns)
         self._time_ns = time_ns if time_ns is not None else time.time_ns
         self._fresh_state()
         _PROCESSORS.add(self)
@@ -143,6 +204,7 @@ class BatchSpanProcessor:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._queue: deque[Span] = deque()
+        self._queued_bytes = 0
         self._worker: threading.Thread | None = None
         self._stopping = False
         self._shut_down = False
@@ -182,10 +244,14 @@ class BatchSpanProcessor:
                 self._dropped_late += 1
                 return
             queue = self._queue
-            if len(queue) >= self.max_queue_size:
+            size = span.estimated_bytes + span_bytes(span.name, span.status_description, span.trace_state)
+            if len(queue) >= self.max_queue_size or self._queued_bytes + size > self.max_queue_bytes:
                 self._dropped_full += 1
                 return
+            # Kept on the span, as counted, to be given back when its batch is done.
+            span.size_bytes = size
             queue.append(span)
+            self._queued_bytes += size
             self._queued_total += 1
             if self._worker is None:
                 self._start_worker()
@@ -223,11 +289,15 @@ class BatchSpanProcessor:
             except Exception:  # noqa: BLE001 - the thread must survive any bug below it
                 _LOG.exception("exporting spans failed")
                 exported, failed = 0, len(batch)
+            # Each span's size was set once, under the lock, before it was queued.
+            released = sum(span.size_bytes for span in batch)
             with self._lock:
                 self._exported += exported
                 self._failed += failed
                 self._handled_total += len(batch)
                 self._in_flight = 0
+                # The batch's bytes count as queued until here: until now the exporters could hold it.
+                self._queued_bytes -= released
                 self._wake.notify_all()
 
     def _export(self, batch: list[Span]) -> tuple[int, int]:
@@ -337,6 +407,7 @@ class BatchSpanProcessor:
                 failed=self._failed,
                 # Spans being exported count as queued until their export ends.
                 queued=len(self._queue) + self._in_flight,
+                queued_bytes=self._queued_bytes,
                 truncated_attributes=self._truncated,
                 exporters_not_shut_down=self._stuck_exporters,
             )
@@ -418,7 +489,7 @@ def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsServic
     _report(
         service.counter_callback(
             "flext_observability_spans_dropped_total",
-            "Ended spans dropped before export, by reason (queue_full, after_shutdown).",
+            "Ended spans dropped before export, by reason (queue_full: by count or bytes, after_shutdown).",
             reader(_dropped),
             labels=("reason",),
         )
@@ -426,6 +497,13 @@ def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsServic
     _report(
         service.gauge_callback(
             "flext_observability_span_queue_size", "Ended spans waiting for export.", reader(_queued)
+        )
+    )
+    _report(
+        service.gauge_callback(
+            "flext_observability_span_queue_bytes",
+            "Estimated bytes of the ended spans waiting for export (bounded by max_queue_bytes).",
+            reader(_queued_bytes),
         )
     )
 
@@ -458,6 +536,10 @@ def _truncated(counts: ProcessorCounts) -> int:
 
 def _queued(counts: ProcessorCounts) -> int:
     return counts.queued
+
+
+def _queued_bytes(counts: ProcessorCounts) -> int:
+    return counts.queued_bytes
 
 
 def _dropped(counts: ProcessorCounts) -> list[tuple[dict[str, str], int]]:

@@ -41,7 +41,7 @@ from flext_observability.core.tracing.span_limits import (
     DEFAULT_LIMITS,
     SpanLimits,
     clean_name,
-    limit_attributes,
+    fit_attributes,
     redacted_name,
 )
 from flext_observability.core.tracing.traceparent import SpanContext
@@ -64,6 +64,7 @@ from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, S
 from flext_observability.shell.tracing.processor import (
     DEFAULT_EXPORT_TIMEOUT,
     DEFAULT_MAX_EXPORT_BATCH_SIZE,
+    DEFAULT_MAX_QUEUE_BYTES,
     DEFAULT_MAX_QUEUE_SIZE,
     DEFAULT_SCHEDULE_DELAY,
     BatchSpanProcessor,
@@ -226,11 +227,12 @@ class FlextTracingService:
         metrics: FlextMetricsService | None = None,
         clock: Clock | None = None,
         max_queue_size: int = DEFAULT_MAX_QUEUE_SIZE,
+        max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
         max_export_batch_size: int = DEFAULT_MAX_EXPORT_BATCH_SIZE,
         schedule_delay: float = DEFAULT_SCHEDULE_DELAY,
         export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
     ) -> None:
-        """Set up tracing; raises ``ValueError`` for settings that make no sense.
+        """Set up tracing; a bad setting raises ``TypeError`` (wrong kind) or ``ValueError`` naming it.
 
         The default sampler follows the parent's decision and samples every
         trace that starts here (``parent_based(always_on())``). Spans read
@@ -241,6 +243,7 @@ class FlextTracingService:
         if not service_name or clean_name(service_name, "") != service_name:
             message = f"service_name must be non-empty text of at most 255 characters, not {service_name!r}"
             raise ValueError(message)
+        _check_parts(sampler=sampler, limits=limits, id_generator=id_generator, clock=clock)
         self.service_name = service_name
         self.sampler: Sampler = sampler if sampler is not None else parent_based(always_on())
         self.limits = limits
@@ -249,8 +252,9 @@ class FlextTracingService:
         self._new_span_id = ids.new_span_id
         self._now_ns = (clock if clock is not None else SystemClock()).time_ns
         self.processor = BatchSpanProcessor(
-            list(exporters),
+            exporters,
             max_queue_size=max_queue_size,
+            max_queue_bytes=max_queue_bytes,
             max_export_batch_size=max_export_batch_size,
             schedule_delay=schedule_delay,
             export_timeout=export_timeout,
@@ -395,8 +399,9 @@ class FlextTracingService:
             self._now_ns,
         )
         if attributes:
-            span.attributes, span.dropped_attributes, span.truncated_attributes = limit_attributes(
-                {}, attributes, self.limits
+            limits = self.limits
+            span.attributes, span.dropped_attributes, span.truncated_attributes, span.estimated_bytes = fit_attributes(
+                {}, attributes, limits, limits.max_span_bytes
             )
         if links:
             try:
@@ -458,6 +463,21 @@ class FlextTracingService:
     def not_sampled(self) -> int:
         """Spans started but not sampled (an approximate count, kept without a lock)."""
         return self._not_sampled
+
+
+def _check_parts(*, sampler: object, limits: object, id_generator: object, clock: object) -> None:
+    """Raise a ``TypeError`` naming the first part of the service that is not what it must be."""
+    if not isinstance(limits, SpanLimits):
+        message = f"limits must be a SpanLimits, not {limits!r}"
+        raise TypeError(message)
+    for name, value, methods, kind in (
+        ("sampler", sampler, ("should_sample",), "a Sampler (always_on(), parent_based(...), ...)"),
+        ("id_generator", id_generator, ("new_trace_id", "new_span_id"), "an IdGenerator"),
+        ("clock", clock, ("time_ns",), "a Clock (SystemClock(), FakeClock(...))"),
+    ):
+        if value is not None and not all(callable(getattr(value, method, None)) for method in methods):
+            message = f"{name} must be {kind} or None, not {value!r}"
+            raise TypeError(message)
 
 
 def _kind(value: object) -> SpanKind:

@@ -12,7 +12,12 @@ carries ids for propagation and ignores everything else.
 
 Span methods never raise: a value that cannot be an attribute is dropped and
 counted, like one beyond the limits; a value the limits cut is kept and
-counted in ``truncated_attributes``.
+counted in ``truncated_attributes``. A span keeps ``estimated_bytes``, the
+estimate of what its attributes, events and links take (computed from each
+value as it is accepted, see :func:`~flext_observability.core.tracing.span_limits.value_bytes`);
+an attribute, event or link that would take it past ``max_span_bytes`` is
+dropped and counted in ``dropped_attributes``, ``dropped_events`` or
+``dropped_links``.
 """
 
 from __future__ import annotations
@@ -24,10 +29,14 @@ from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
 from flext_observability.core.tracing.span_limits import (
     SpanLimits,
+    attribute_bytes,
+    event_bytes,
+    fit_attributes,
     limit_attribute,
-    limit_attributes,
+    link_bytes,
     redacted_description,
     redacted_name,
+    value_bytes,
 )
 from flext_observability.core.tracing.traceparent import SpanContext
 from flext_observability.core.tracing.tracestate import TraceState, format_tracestate
@@ -50,6 +59,7 @@ class Span:
         "dropped_events",
         "dropped_links",
         "end_time_ns",
+        "estimated_bytes",
         "events",
         "kind",
         "limits",
@@ -59,6 +69,7 @@ class Span:
         "random",
         "remote_parent",
         "service",
+        "size_bytes",
         "span_id",
         "start_time_ns",
         "status_code",
@@ -109,6 +120,9 @@ class Span:
         self.dropped_events = 0
         self.dropped_links = 0
         self.truncated_attributes = 0
+        self.estimated_bytes = 0
+        self.size_bytes = 0
+        """Set by the span processor when the span is queued: ``estimated_bytes`` and the fixed part, as counted."""
 
     @property
     def context(self) -> SpanContext:
@@ -127,17 +141,30 @@ class Span:
         return self.end_time_ns is None
 
     def set_attribute(self, key: str, value: object) -> None:
-        """Set one attribute (cleaned, truncated and counted, redacted; dropped beyond the limit)."""
+        """Set one attribute (cleaned, truncated and counted, redacted; dropped beyond the limits)."""
         if self.end_time_ns is not None:
             return
-        cleaned, truncated = limit_attribute(key, value, self.limits)
+        limits = self.limits
+        cleaned, truncated = limit_attribute(key, value, limits)
         attributes = self.attributes
         if attributes is None:
             attributes = self.attributes = {}
-        if cleaned is None or (key not in attributes and len(attributes) >= self.limits.max_attributes):
+        if cleaned is None:
+            self.dropped_attributes += 1
+            return
+        old = attributes.get(key)
+        if old is None:
+            if len(attributes) >= limits.max_attributes:
+                self.dropped_attributes += 1
+                return
+            cost = attribute_bytes(key, cleaned)
+        else:
+            cost = value_bytes(cleaned) - value_bytes(old)
+        if self.estimated_bytes + cost > limits.max_span_bytes:
             self.dropped_attributes += 1
             return
         attributes[key] = cleaned
+        self.estimated_bytes += cost
         if truncated:
             self.truncated_attributes += 1
 
@@ -145,10 +172,30 @@ class Span:
         """Set several attributes at once."""
         if self.end_time_ns is not None:
             return
-        accepted, dropped, truncated = limit_attributes(self.attributes or {}, attributes, self.limits)
+        limits = self.limits
+        accepted, dropped, truncated, used = fit_attributes(
+            self.attributes or {}, attributes, limits, limits.max_span_bytes - self.estimated_bytes
+        )
         self.attributes = accepted
+        self.estimated_bytes += used
         self.dropped_attributes += dropped
         self.truncated_attributes += truncated
+
+    def _fit(self, fixed: int, attributes: Mapping[str, object] | None) -> dict[str, AttributeValue] | None:
+        """The attributes of a new event or link costing ``fixed`` bytes without them, or ``None`` when it does not fit.
+
+        The item is kept when its fixed part fits; its attributes are then
+        added while they fit, and the others dropped and counted.
+        """
+        limits = self.limits
+        room = limits.max_span_bytes - self.estimated_bytes - fixed
+        if room < 0:
+            return None
+        accepted, dropped, truncated, used = fit_attributes({}, attributes or {}, limits, room)
+        self.estimated_bytes += fixed + used
+        self.dropped_attributes += dropped
+        self.truncated_attributes += truncated
+        return accepted
 
     def add_event(
         self, name: str, attributes: Mapping[str, object] | None = None, timestamp_ns: int | None = None
@@ -163,11 +210,13 @@ class Span:
         if len(events) >= self.limits.max_events or not isinstance(given, str) or not given:
             self.dropped_events += 1
             return
-        accepted, dropped, truncated = limit_attributes({}, attributes or {}, self.limits)
-        self.dropped_attributes += dropped
-        self.truncated_attributes += truncated
+        cleaned = redacted_name(name, self.limits)
+        accepted = self._fit(event_bytes(cleaned), attributes)
+        if accepted is None:
+            self.dropped_events += 1
+            return
         when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else self._now_ns()
-        events.append((redacted_name(name, self.limits), when, accepted))
+        events.append((cleaned, when, accepted))
 
     def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
         """Point to a span (of this trace or another) that caused this one."""
@@ -179,9 +228,10 @@ class Span:
         if len(links) >= self.limits.max_links or not isinstance(context, SpanContext):
             self.dropped_links += 1
             return
-        accepted, dropped, truncated = limit_attributes({}, attributes or {}, self.limits)
-        self.dropped_attributes += dropped
-        self.truncated_attributes += truncated
+        accepted = self._fit(link_bytes(context), attributes)
+        if accepted is None:
+            self.dropped_links += 1
+            return
         links.append((context, accepted))
 
     def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
