@@ -91,6 +91,18 @@ def render() -> str:
         "not listed: they may move between releases, these names do not (a test pins each face's",
         "`__all__`). This page is written by `python docs/api_page.py`.",
         "",
+        '## Errors: what raises, and when',
+        '',
+        'Calls made while the application runs (recording a sample, logging, starting and ending',
+        'spans, propagating headers, exporting, flushing, formatting, parsing, querying) return a',
+        '`Failure` or a documented neutral value (`""`, `()`, `None`, `False`, an empty baggage)',
+        'and never raise, whatever they are given. Set-up calls (constructors, `configure_logging`,',
+        'instrument definitions such as `counter(...)`, decorators, samplers and policies) raise',
+        'only a `TypeError` or `ValueError` whose message names the argument, or return a',
+        "`Failure`. Python's own `TypeError` for a call that does not match the signature (an",
+        'unknown keyword, a missing argument) is the one exception. `tests/test_fuzz_public_api.py`',
+        'classifies every public callable as set-up or runtime and fuzzes it with hostile values.',
+        "",
     ]
     for module_name, intro in FACES:
         module = importlib.import_module(module_name)

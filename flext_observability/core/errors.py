@@ -102,8 +102,12 @@ class FlextValidationError(ValueError):
         return frozenset(error.code for error in self.errors)
 
     def for_field(self, field: str) -> tuple[FlextFieldError, ...]:
-        """The errors reported on ``field`` exactly."""
-        return tuple(error for error in self.errors if error.field == field)
+        """The errors reported on ``field`` exactly; none for a field that is not text."""
+        given: object = field  # what callers pass at runtime may be anything
+        if not isinstance(given, str):
+            return ()
+        text = str.__str__(given)
+        return tuple(error for error in self.errors if error.field == text)
 
     def __str__(self) -> str:
         """One line per broken rule, prefixed by the entity kind."""

@@ -37,8 +37,14 @@ class FrozenMap(Mapping[K, V]):
     _hash: int | None
 
     def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
-        """Copy ``data`` so that later changes to it cannot leak in."""
-        self._data = dict(data)
+        """Copy ``data`` so that later changes to it cannot leak in; a ``TypeError`` if it cannot be read."""
+        try:
+            self._data = dict(data)
+        except Exception:  # noqa: BLE001 - a set-up mistake: say which argument, whatever went wrong
+            message = (
+                f"data must be a mapping, or pairs of key and value, with hashable keys; got {type(data).__name__}"
+            )
+            raise TypeError(message) from None
         self._hash = None
 
     @classmethod

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final
 from attrs import field, frozen
 from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, add, describe, invalid
+from flext_observability.core.checks import Problems, add, describe, invalid, key_path, read_items
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.headers import percent_decode
@@ -135,13 +135,31 @@ def _sampler(problems: Problems, environ: Mapping[str, str]) -> tuple[str, float
     return sampler, ratio
 
 
+def _text_variables(problems: Problems, given: object) -> dict[str, str]:
+    """The variables of ``given`` named by text; a value that is not text is reported."""
+    variables: dict[str, str] = {}
+    for name, value in read_items(problems, "environ", given) or ():
+        if not isinstance(name, str):
+            continue  # no variable of OpenTelemetry's is named by anything but text
+        if isinstance(value, str):
+            variables[str.__str__(name)] = str.__str__(value)
+        else:
+            add(problems, FlextErrorCode.WRONG_TYPE, key_path("environ", name), f"expected text, got {describe(value)}")
+    return variables
+
+
 def parse_otel_environment(environ: Mapping[str, str]) -> Result[TracingSettings, FlextValidationError]:
     """Read the OpenTelemetry variables that concern tracing from ``environ``.
 
     Times given in milliseconds by the specification (``*_TIMEOUT``,
-    ``OTEL_BSP_SCHEDULE_DELAY``) come back in seconds.
+    ``OTEL_BSP_SCHEDULE_DELAY``) come back in seconds. An ``environ`` that
+    is not a mapping of text to text is reported, never raised.
+
+    >>> parse_otel_environment(5).failure().codes
+    frozenset({<FlextErrorCode.WRONG_TYPE: 'wrong_type'>})
     """
     problems: Problems = []
+    environ = _text_variables(problems, environ)
     service = environ.get("OTEL_SERVICE_NAME", "").strip()
     resource = _pairs(problems, "OTEL_RESOURCE_ATTRIBUTES", environ.get("OTEL_RESOURCE_ATTRIBUTES", ""))
     service = service or resource.get("service.name", "") or DEFAULT_SERVICE_NAME

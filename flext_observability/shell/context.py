@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, ParamSpec, Protocol, TypeVar, final, runtime_checkable
 
@@ -38,7 +38,6 @@ from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from concurrent.futures import Future
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -216,7 +215,8 @@ deactivate_baggage: Final[Callable[[BaggageToken], None]] = _BAGGAGE.reset
 def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Baggage]:
     """Make ``baggage`` (plus ``values``) current for the block, for instance a pipeline run id.
 
-    A value the W3C rules refuse is left out (the rest is kept).
+    A value the W3C rules refuse is left out (the rest is kept), and so is a
+    ``baggage`` that is no :class:`Baggage` (the current one is used). Never raises.
 
     >>> with use_baggage(run_id="r-42") as baggage:
     ...     current_baggage().get("run_id").value
@@ -224,7 +224,8 @@ def use_baggage(baggage: Baggage | None = None, **values: str) -> Iterator[Bagga
     >>> len(current_baggage())
     0
     """
-    merged = baggage if baggage is not None else _BAGGAGE.get()
+    given: object = baggage  # what callers pass at runtime may be anything
+    merged = given if isinstance(given, Baggage) else _BAGGAGE.get()
     for name, value in values.items():
         merged = merged.with_entry(name, value).value_or(merged)
     token = _BAGGAGE.set(merged)
@@ -283,7 +284,12 @@ def with_current_context(function: Callable[P, R]) -> Callable[P, R]:
     bound log values. Use it for threads you start yourself;
     :class:`ContextExecutor` does it for every task it runs. Each call runs
     in a fresh copy, so calls from several threads at once do not collide.
+    Wrapping what is not callable is a set-up mistake: a ``TypeError``.
     """
+    given: object = function  # what callers pass at runtime may be anything
+    if not callable(given):
+        message = f"function must be callable, got {type(given).__name__}"
+        raise TypeError(message)
     context = contextvars.copy_context()
 
     @functools.wraps(function)
@@ -294,8 +300,56 @@ def with_current_context(function: Callable[P, R]) -> Callable[P, R]:
 
 
 class ContextExecutor(ThreadPoolExecutor):
-    """A ``ThreadPoolExecutor`` whose tasks see the context of the code that submitted them."""
+    """A ``ThreadPoolExecutor`` whose tasks see the context of the code that submitted them.
+
+    Its set-up raises ``TypeError`` or ``ValueError`` naming the argument for
+    a ``max_workers`` that is not an ``int`` of 1 or more, a
+    ``thread_name_prefix`` that is not text, an ``initializer`` that is not
+    callable or ``initargs`` that are not a tuple.
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        """Check the set-up, then start as a ``ThreadPoolExecutor``."""
+        _check_pool(max_workers, thread_name_prefix, initializer, initargs)
+        super().__init__(max_workers, str.__str__(thread_name_prefix), initializer, initargs)
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:  # noqa: ANN401 - forwards anything
-        """Run ``fn(*args, **kwargs)`` in a worker thread, in a copy of the current context."""
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        """Run ``fn(*args, **kwargs)`` in a worker thread, in a copy of the current context; never raises.
+
+        When the task cannot be queued (the executor is shut down or broken),
+        the future returned holds the error instead.
+        """
+        try:
+            return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - the caller reads the failure from the future
+            refused: Future[R] = Future()
+            refused.set_exception(error)
+            return refused
+
+
+def _check_pool(max_workers: object, thread_name_prefix: object, initializer: object, initargs: object) -> None:
+    if max_workers is not None and (isinstance(max_workers, bool) or type(max_workers) is not int):
+        message = f"max_workers must be an int or None, got {type(max_workers).__name__}"
+        raise TypeError(message)
+    if max_workers is not None and not 1 <= max_workers <= _MAX_WORKERS:
+        message = f"max_workers must be from 1 to {_MAX_WORKERS}, got {max_workers}"
+        raise ValueError(message)
+    if not isinstance(thread_name_prefix, str):
+        message = f"thread_name_prefix must be text, got {type(thread_name_prefix).__name__}"
+        raise TypeError(message)
+    if initializer is not None and not callable(initializer):
+        message = f"initializer must be callable or None, got {type(initializer).__name__}"
+        raise TypeError(message)
+    if type(initargs) is not tuple:
+        message = f"initargs must be a tuple, got {type(initargs).__name__}"
+        raise TypeError(message)
+
+
+_MAX_WORKERS: Final = 4096
+"""The most threads one executor may start."""

@@ -160,11 +160,16 @@ def decorate(
     """A decorator that runs every call of the function it wraps inside the scope of these hooks.
 
     ``end`` runs while the scope is still active (so that what it logs is
-    correlated), then ``deactivate``.
+    correlated), then ``deactivate``. Decorating what is not callable is a
+    set-up mistake: a ``TypeError`` naming ``function``.
     """
     hooks: _Hooks[S, T] = _Hooks(begin, end, activate, deactivate)
 
     def decorator(function: F) -> F:
+        given: object = function  # what callers pass at runtime may be anything
+        if not callable(given) and not isinstance(given, classmethod | staticmethod):
+            message = f"function must be a function or other callable to decorate, got {type(given).__name__}"
+            raise TypeError(message)
         return cast("F", _wrap(function, hooks))
 
     return decorator

@@ -61,11 +61,29 @@ class FlextObservabilityMasterFactory:
         id_generator: IdGenerator | None = None,
         service: str = DEFAULT_SERVICE,
     ) -> None:
-        """Use the system clock and random ids unless told otherwise."""
-        self._clock: Clock = clock or SystemClock()
+        """Use the system clock and random ids unless told otherwise.
+
+        Raises ``TypeError`` naming the argument for a ``clock`` without
+        ``time()``, an ``id_generator`` without ``new_trace_id()`` and
+        ``new_span_id()``, or a ``service`` that is not text (set-up mistakes).
+        """
+        if clock is not None and not callable(getattr(clock, "time", None)):
+            message = f"clock must be a Clock (with time()), got {type(clock).__name__}"
+            raise TypeError(message)
+        if id_generator is not None and not all(
+            callable(getattr(id_generator, method, None)) for method in ("new_trace_id", "new_span_id")
+        ):
+            kind = type(id_generator).__name__
+            message = f"id_generator must be an IdGenerator (new_trace_id(), new_span_id()), got {kind}"
+            raise TypeError(message)
+        name: object = service  # what callers pass at runtime may be anything
+        if not isinstance(name, str):
+            message = f"service must be a service name (str), got {type(name).__name__}"
+            raise TypeError(message)
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._now = self._clock.time
-        self._ids: IdGenerator = id_generator or RandomIdGenerator()
-        self.service = service
+        self._ids: IdGenerator = id_generator if id_generator is not None else RandomIdGenerator()
+        self.service = str.__str__(name)
 
     @property
     def clock(self) -> Clock:

@@ -34,6 +34,7 @@ and ``urllib`` follows redirects and reads bodies whole.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import socket
 import ssl
@@ -44,6 +45,7 @@ from urllib.parse import urlsplit
 from attrs import field, frozen
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.checks import describe
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.shell.clock import Clock, SystemClock
 
@@ -62,6 +64,19 @@ _REDIRECTS: Final = range(300, 400)
 _MAX_INTERIM: Final = 8
 
 
+MAX_TIMEOUT: Final = 86_400.0
+"""The longest deadline of one call, in seconds: a longer ``timeout`` waits this long (a socket cannot wait longer)."""
+
+
+def _timeout_seconds(given: object) -> float | None:
+    """``given`` as seconds within :data:`MAX_TIMEOUT`; ``None`` unless a positive ``int`` or finite ``float``."""
+    if type(given) is int:
+        return float(min(given, int(MAX_TIMEOUT))) if given > 0 else None
+    if type(given) is float and 0 < given < math.inf:  # NaN is not above 0
+        return min(given, MAX_TIMEOUT)
+    return None
+
+
 def _positive(_instance: object, attribute: object, value: float) -> None:
     given: object = value  # callers outside the type checker may pass anything
     if isinstance(given, bool) or not isinstance(given, int | float) or not given >= 0:
@@ -70,10 +85,14 @@ def _positive(_instance: object, attribute: object, value: float) -> None:
         raise ValueError(message)
 
 
+MAX_ATTEMPTS: Final = 100
+"""The most tries of one call."""
+
+
 def _attempts(_instance: object, _attribute: object, value: int) -> None:
     given: object = value
-    if isinstance(given, bool) or not isinstance(given, int) or given < 1:
-        message = f"attempts must be 1 or more, got {value!r}"
+    if isinstance(given, bool) or type(given) is not int or not 1 <= given <= MAX_ATTEMPTS:
+        message = f"attempts must be from 1 to {MAX_ATTEMPTS}, got {describe(given)}"
         raise ValueError(message)
 
 
@@ -196,7 +215,10 @@ def _check_request(method: str, url: str, headers: Mapping[str, str]) -> tuple[s
         return "invalid URL: check the host, the port (a number up to 65535) and the brackets of an IPv6 address"
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "the URL must be http:// or https:// with a host"
-    for name, value in headers.items():
+    pairs: list[tuple[object, object]] = list(headers.items())  # a caller's headers may hold anything
+    for name, value in pairs:
+        if not isinstance(name, str) or not isinstance(value, str):
+            return f"invalid header {describe(name)}: names and values must be text"
         if not name.isascii() or not name or any(c in name for c in ":\r\n ") or any(c in value for c in "\r\n\0"):
             return f"invalid header {name!r}"
     tls = parts.scheme == "https"
@@ -370,14 +392,13 @@ class HttpClient:
         checked = _check_request(method, url, extra)
         if isinstance(checked, str):
             return Failure(HttpError(target=target, message=checked, attempts=0))
-        given: object = timeout
-        if isinstance(given, bool) or not isinstance(given, int | float) or not 0 < given < float("inf"):
-            return Failure(
-                HttpError(target=target, message=f"timeout must be a positive number of seconds, got {timeout!r}")
-            )
-        deadline = _Deadline(self._clock.monotonic, timeout)
+        seconds = _timeout_seconds(timeout)
+        if seconds is None:
+            message = f"timeout must be a positive number of seconds, got {describe(timeout)}"
+            return Failure(HttpError(target=target, message=message))
+        deadline = _Deadline(self._clock.monotonic, seconds)
         request = _encode(method, checked, extra, body)
-        failure = HttpError(target=target, message=f"timed out: no answer within {timeout:g} s", attempts=0)
+        failure = HttpError(target=target, message=f"timed out: no answer within {seconds:g} s", attempts=0)
         for attempt in range(retry.attempts):
             if deadline.left() <= 0:
                 break

@@ -27,6 +27,7 @@ from flext_observability.core.checks import (
     check_text,
     check_timestamp,
     invalid,
+    read_items,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
@@ -44,8 +45,25 @@ RESERVED_ALERT_LABELS: Final = frozenset({"alertname", "severity"})
 
 
 def alert_fingerprint(name: str, labels: Mapping[str, str]) -> str:
-    """16 hex digits identifying an alert by ``name`` and ``labels`` (in any order)."""
-    canonical = json.dumps([name, sorted(labels.items())], ensure_ascii=True, separators=(",", ":"))
+    """16 hex digits identifying an alert by ``name`` and ``labels`` (in any order); never raises.
+
+    A ``name`` that is not text, or ``labels`` that are not a readable mapping
+    of text to text, give ``""``: no fingerprint.
+
+    >>> alert_fingerprint("DiskFull", {"host": "db1"}) == alert_fingerprint("DiskFull", {"host": "db1"})
+    True
+    >>> alert_fingerprint("DiskFull", labels=5)
+    ''
+    """
+    items = read_items([], "labels", labels)
+    given: object = name  # what callers pass at runtime may be anything
+    if not isinstance(given, str) or items is None:
+        return ""
+    pairs = [(key, value) for key, value in items if isinstance(key, str) and isinstance(value, str)]
+    if len(pairs) != len(items):
+        return ""
+    text_pairs = sorted((str.__str__(key), str.__str__(value)) for key, value in pairs)
+    canonical = json.dumps([str.__str__(given), text_pairs], ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
 
 

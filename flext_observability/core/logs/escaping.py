@@ -70,7 +70,12 @@ def escape_text(text: str) -> str:
 
     >>> print(escape_text("a\tb\r\n\u2028\x00\\ ü 🌙"))
     a\tb\r\n\u2028\x00\\ ü 🌙
+
+    Anything that is not text gives ``""``; it never raises.
     """
+    given: object = text  # what callers pass at runtime may be anything
+    if not isinstance(given, str):
+        return ""
     if type(text) is not str:
         # A subclass could answer isprintable() as it likes.
         text = str.__str__(text)
@@ -185,13 +190,17 @@ def parse_logfmt(line: str) -> list[tuple[str, str]]:
     r"""The pairs of a logfmt line, values as text; the inverse of :func:`render_logfmt`.
 
     Total on any text: a key without ``=`` gets the empty value, and an
-    unterminated quote runs to the end of the line.
+    unterminated quote runs to the end of the line. Anything that is not text
+    has no pairs.
 
     >>> parse_logfmt('event="rows loaded" user\\x20id=7 debug msg=a\\nb')
     [('event', 'rows loaded'), ('user id', '7'), ('debug', ''), ('msg', 'a\nb')]
     """
     pairs: list[tuple[str, str]] = []
-    for match in _PAIR.finditer(line):
+    given: object = line  # what callers pass at runtime may be anything
+    if not isinstance(given, str):
+        return pairs
+    for match in _PAIR.finditer(str.__str__(given)):
         flag = match["flag"]
         if flag is not None:
             pairs.append((unescape_text(flag), ""))

@@ -399,5 +399,10 @@ def format_baggage(baggage: Baggage) -> str:
 
     >>> format_baggage(EMPTY_BAGGAGE.with_entry("note", 'say "hi", ok?').unwrap())
     'note=say%20%22hi%22%2C%20ok?'
+    >>> format_baggage(None)
+    ''
     """
+    given: object = baggage  # what callers pass at runtime may be anything
+    if not isinstance(given, Baggage):
+        return ""
     return ",".join(text for _, _, text in _formatted(_items(baggage.members)))

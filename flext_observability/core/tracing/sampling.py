@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, Protocol
 
-from attrs import frozen
+from attrs import Attribute, field, frozen
 
 from flext_observability.core.checks import as_number, describe
 from flext_observability.core.limits import TRACE_ID_LENGTH
@@ -140,11 +140,20 @@ class TraceIdRatioSampler:
         return f"trace_id_ratio({self.ratio!r})"
 
 
+def _check_root(_sampler: object, _attribute: Attribute[Sampler], root: Sampler) -> None:
+    if not callable(getattr(root, "should_sample", None)):
+        message = f"root must be a sampler such as trace_id_ratio(0.1), got {describe(root)}"
+        raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting, as parent_based
+
+
 @frozen
 class ParentBasedSampler:
-    """Follows the parent's sampled flag, and ``root`` for traces that start here."""
+    """Follows the parent's sampled flag, and ``root`` for traces that start here.
 
-    root: Sampler
+    A ``root`` that is no sampler is a set-up mistake: a ``ValueError``.
+    """
+
+    root: Sampler = field(validator=_check_root)
 
     def should_sample(self, trace_id: str, parent: SpanContext | None) -> bool:
         """The parent's decision when there is a parent, else the root sampler's."""
@@ -206,7 +215,4 @@ def parent_based(root: Sampler) -> ParentBasedSampler:
     >>> sampler.should_sample(parent.trace_id, parent), sampler.should_sample(parent.trace_id, None)
     (True, False)
     """
-    if not callable(getattr(root, "should_sample", None)):
-        message = f"root must be a sampler such as trace_id_ratio(0.1), got {describe(root)}"
-        raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
     return ParentBasedSampler(root=root)

@@ -57,8 +57,12 @@ class FlextTrace:
         return next(span for span in self.spans if span.parent_span_id not in ids)
 
     def children(self, span_id: str) -> tuple[FlextSpan, ...]:
-        """The spans whose parent is ``span_id``, in trace order."""
-        return tuple(span for span in self.spans if span.parent_span_id == span_id)
+        """The spans whose parent is ``span_id``, in trace order; none for an id that is not text."""
+        given: object = span_id  # what callers pass at runtime may be anything
+        if not isinstance(given, str):
+            return ()
+        text = str.__str__(given)
+        return tuple(span for span in self.spans if span.parent_span_id == text)
 
     @property
     def duration_ns(self) -> int:

@@ -109,6 +109,12 @@ def _check_flag(problems: Problems, field: str, value: object) -> bool | None:
     return value
 
 
+INVALID_SPAN_CONTEXT: Final = SpanContext(
+    trace_id="0" * TRACE_ID_LENGTH, span_id="0" * SPAN_ID_LENGTH, sampled=False, random=False
+)
+"""The all-zero context: what :func:`child_of` gives for a parent that is no context; it sends no header."""
+
+
 def build_span_context(
     *,
     trace_id: object,
@@ -177,8 +183,16 @@ def child_of(parent: SpanContext, span_id: str) -> SpanContext:
     trace id. ``span_id`` is the new span's id as the shell's id generator
     makes it; it is not checked here (:func:`build_span_context` checks), and
     :func:`format_traceparent` sends nothing for a context with an invalid id.
+    A ``parent`` that is no :class:`SpanContext` gives the all-zero (invalid)
+    context, for which nothing is sent.
+
+    >>> format_traceparent(child_of(None, "00f067aa0ba902b7"))
+    ''
     """
-    return evolve(parent, span_id=span_id, remote=False)
+    given: object = parent  # what callers pass at runtime may be anything
+    if not isinstance(given, SpanContext):
+        return INVALID_SPAN_CONTEXT
+    return evolve(given, span_id=span_id, remote=False)
 
 
 def parse_traceparent(header: object) -> Result[SpanContext, FlextValidationError]:
@@ -320,7 +334,12 @@ def format_traceparent(context: SpanContext) -> str:
     ... )
     >>> format_traceparent(context)
     '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02'
+    >>> format_traceparent(5)
+    ''
     """
+    given: object = context  # what callers pass at runtime may be anything
+    if not isinstance(given, SpanContext):
+        return ""
     if not is_valid_id(context.trace_id, TRACE_ID_LENGTH) or not is_valid_id(context.span_id, SPAN_ID_LENGTH):
         return ""
     trace_id, span_id = str.__str__(context.trace_id), str.__str__(context.span_id)

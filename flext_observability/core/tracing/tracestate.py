@@ -267,7 +267,12 @@ def format_tracestate(state: TraceState) -> str:
     >>> entries.insert(1, ("long", "v" * 200))
     >>> [member.partition("=")[0] for member in format_tracestate(TraceState(tuple(entries))).split(",")]
     ['a', 'b', 'c', 'd']
+    >>> format_tracestate(None)
+    ''
     """
+    given: object = state  # what callers pass at runtime may be anything
+    if not isinstance(given, TraceState):
+        return ""
     members: list[str] = []
     seen: set[str] = set()
     for key, value in _pairs(state.entries):

@@ -38,7 +38,36 @@ if TYPE_CHECKING:
 DEFAULT_CAPACITY: Final = 1000
 """Entries kept in memory by default; older ones are dropped, and counted."""
 
+MAX_CAPACITY: Final = 10_000_000
+"""The most entries a service keeps in memory."""
+
 _ORDER: Final = {level: index for index, level in enumerate(LogLevel)}
+_LEVEL_NAMES: Final = {level.value: level for level in LogLevel}
+_NO_MATCH: Final = object()
+"""A criterion of the wrong type: it matches no entry."""
+
+
+def _level_criterion(value: object) -> LogLevel | object | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _LEVEL_NAMES.get(str.__str__(value), _NO_MATCH)
+    return _NO_MATCH
+
+
+def _text_criterion(value: object) -> str | object | None:
+    if value is None:
+        return None
+    return str.__str__(value) if isinstance(value, str) else _NO_MATCH
+
+
+def _number_criterion(value: object, *, integral: bool) -> float | object | None:
+    if value is None:
+        return None
+    kinds: tuple[type, ...] = (int,) if integral else (int, float)
+    if isinstance(value, bool) or type(value) not in kinds or value != value:  # noqa: PLR0124 - NaN matches nothing
+        return _NO_MATCH
+    return value
 
 
 def _redacted(entry: FlextLogEntry) -> Result[FlextLogEntry, FlextValidationError]:
@@ -83,13 +112,31 @@ class FlextLoggingService:
     ) -> None:
         """Log as ``logger`` by default; keep ``capacity`` entries; count drops in ``metrics`` if given.
 
-        Raises ``ValueError`` for a capacity below 1 (a set-up mistake).
+        Raises ``TypeError`` or ``ValueError`` naming the argument for a
+        set-up mistake: a ``logger`` that is not text, a ``capacity`` that is
+        not an ``int`` from 1 to :data:`MAX_CAPACITY`, a ``factory`` or
+        ``metrics`` of another type.
         """
-        if capacity < 1:
-            message = "capacity must be at least 1"
+        name: object = logger  # what callers pass at runtime may be anything
+        if not isinstance(name, str) or not str.__str__(name):
+            message = f"logger must be a non-empty logger name (str), got {type(logger).__name__}"
+            raise TypeError(message)
+        size: object = capacity
+        if isinstance(size, bool) or type(size) is not int:
+            message = f"capacity must be an int, got {type(capacity).__name__}"
+            raise TypeError(message)
+        if not 1 <= capacity <= MAX_CAPACITY:
+            message = f"capacity must be at least 1 and at most {MAX_CAPACITY}, got {capacity}"
             raise ValueError(message)
-        self._name = logger
-        self._factory = factory or FlextObservabilityMasterFactory(service=logger)
+        maker: object = factory
+        if maker is not None and not isinstance(maker, FlextObservabilityMasterFactory):
+            message = f"factory must be a FlextObservabilityMasterFactory, got {type(factory).__name__}"
+            raise TypeError(message)
+        if metrics is not None and not callable(getattr(metrics, "counter", None)):
+            message = f"metrics must be a FlextMetricsService, got {type(metrics).__name__}"
+            raise TypeError(message)
+        self._name = logger = str.__str__(logger)
+        self._factory = factory if factory is not None else FlextObservabilityMasterFactory(service=logger)
         self._entries: deque[FlextLogEntry] = deque(maxlen=capacity)
         self._lock = fork_safe_lock()
         self._dropped = 0
@@ -185,19 +232,24 @@ class FlextLoggingService:
 
         ``level`` matches one level exactly and ``min_level`` that level and
         above; ``since`` is seconds since the epoch; ``limit`` keeps the newest.
+        A criterion of the wrong type (``limit="x"``, an unknown level) matches
+        nothing: the answer is ``()``. Never raises.
         """
-        if min_level is not None and min_level not in _ORDER:
+        exact, lowest = _level_criterion(level), _level_criterion(min_level)
+        name, trace = _text_criterion(logger), _text_criterion(trace_id)
+        start, count = _number_criterion(since, integral=False), _number_criterion(limit, integral=True)
+        if _NO_MATCH in {exact, lowest, name, trace, start, count} or (count is not None and count < 0):  # type: ignore[operator]
             return ()
         with self._lock:
             entries = tuple(self._entries)
-        floor = None if min_level is None else _ORDER[LogLevel(min_level)]
+        floor = None if lowest is None else _ORDER[lowest]  # type: ignore[index]
         found = tuple(
             entry
             for entry in entries
-            if (level is None or entry.level == level)
+            if (exact is None or entry.level == exact)
             and (floor is None or _ORDER[entry.level] >= floor)
-            and (logger is None or entry.logger == logger)
-            and (trace_id is None or entry.trace_id == trace_id)
-            and (since is None or entry.timestamp >= since)
+            and (name is None or entry.logger == name)
+            and (trace is None or entry.trace_id == trace)
+            and (start is None or entry.timestamp >= start)  # type: ignore[operator]
         )
-        return found if limit is None else found[max(len(found) - limit, 0) :]
+        return found if count is None else found[max(len(found) - count, 0) :]  # type: ignore[operator]

@@ -28,6 +28,7 @@ import structlog
 from structlog.stdlib import ExtraAdder, ProcessorFormatter, add_logger_name
 from structlog.typing import FilteringBoundLogger
 
+from flext_observability.core.checks import describe
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import LogLevel
@@ -170,6 +171,26 @@ def _guarded_log(method: Callable[..., Any]) -> Callable[..., Any]:
     return log
 
 
+def _forgiving(method: Callable[..., Any], fallback: Callable[[Any], Any]) -> Callable[..., Any]:
+    """``method``, answering ``fallback(self)`` instead of raising."""
+
+    def call(self: Any, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - a logger's call must not break the application
+            return fallback(self)
+
+    return call
+
+
+def _same(logger: object) -> object:
+    return logger
+
+
+def _disabled(_logger: object) -> bool:
+    return False
+
+
 def _wrapper_class(level: LogLevel) -> type[FilteringBoundLogger]:
     """Structlog's filtering logger: disabled levels stay its free no-ops, enabled ones never raise."""
     base = structlog.make_filtering_bound_logger(_LEVELS[level])
@@ -180,6 +201,10 @@ def _wrapper_class(level: LogLevel) -> type[FilteringBoundLogger]:
         if method_level is None or _LEVELS[method_level] < threshold:
             continue
         overrides[name] = _exception_method if name == "exception" else _enabled_method(name)
+    # The protocol's ``err`` is ``error``; ``unbind`` of a key not bound is ignored, as by ``try_unbind``.
+    overrides["err"] = overrides.get("error", base.error)
+    overrides["unbind"] = overrides["try_unbind"] = _forgiving(base.try_unbind, _same)
+    overrides["is_enabled_for"] = _forgiving(base.is_enabled_for, _disabled)
     return cast("type[FilteringBoundLogger]", type("FlextBoundLogger", (base,), overrides))
 
 
@@ -205,20 +230,25 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     ``flext_observability_log_failures_total``. Timestamps read ``clock``
     (the system's by default). Calling it again replaces the previous set-up.
 
-    Raises ``ValueError`` for an unknown format or level (a set-up mistake).
+    Raises ``ValueError`` for an unknown format or level, and ``TypeError``
+    naming the argument for any other of the wrong type (set-up mistakes).
     """
     global _current  # noqa: PLW0603 - this module is the one owner of the process's logging set-up
-    if format not in {None, "json", "console", "logfmt"}:
-        message = f"unknown log format {format!r}; use 'json', 'console' or 'logfmt'"
-        raise ValueError(message)
-    try:
-        chosen_level = LogLevel(str(level).lower())
-    except ValueError:
-        message = f"unknown log level {level!r}; use one of {[member.value for member in LogLevel]}"
-        raise ValueError(message) from None
+    chosen_format = _checked_format(format)
+    chosen_level = _checked_level(level)
+    _check_parts(
+        stream=stream,
+        service_name=service_name,
+        redaction=redaction,
+        correlation=correlation,
+        capture_stdlib=capture_stdlib,
+        metrics=metrics,
+        clock=clock,
+    )
+    service_name = str.__str__(service_name)
     on_event, on_failure = _metric_hooks(metrics)
     output = stream if stream is not None else sys.stdout
-    log_format: LogFormat = format or format_of_stream(output)
+    log_format: LogFormat = chosen_format or format_of_stream(output)
     pipeline = LogPipeline(
         log_format=log_format,
         service=service_name,
@@ -251,6 +281,54 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
             FAILURES.listeners.append(on_failure)
         _current = LoggingSetup(pipeline, chosen_level, output, handler, on_failure)
     return _current
+
+
+def _checked_format(given: object) -> LogFormat | None:
+    if given is None:
+        return None
+    text = str.__str__(given) if isinstance(given, str) else None
+    if text in _FORMATS:
+        return _FORMATS[text]
+    message = f"unknown log format {describe(given)}; use 'json', 'console' or 'logfmt'"
+    raise ValueError(message)
+
+
+def _checked_level(given: object) -> LogLevel:
+    text = str.__str__(given).lower() if isinstance(given, str) else None
+    if text in _LEVEL_NAMES:
+        return _LEVEL_NAMES[text]
+    message = f"unknown log level {describe(given)}; use one of {sorted(_LEVEL_NAMES)}"
+    raise ValueError(message)
+
+
+_LEVEL_NAMES: Final = {member.value: member for member in LogLevel}
+_FORMATS: Final[dict[str, LogFormat]] = {"json": "json", "console": "console", "logfmt": "logfmt"}
+_NEEDS: Final = {
+    "stream": ("a text stream (with write())", "write"),
+    "correlation": ("a CorrelationSource (with current())", "current"),
+    "metrics": ("a FlextMetricsService", "counter"),
+    "clock": ("a Clock (with time())", "time"),
+}
+"""The optional parts of the set-up, what each must be, and the method that shows it."""
+
+
+def _check_parts(**parts: object) -> None:
+    """A ``TypeError`` naming the first part of the set-up that is of the wrong type."""
+    wrong: tuple[str, str] | None = None
+    if not isinstance(parts["service_name"], str):
+        wrong = ("service_name", "text")
+    elif not isinstance(parts["redaction"], RedactionPolicy):
+        wrong = ("redaction", "a RedactionPolicy")
+    elif not isinstance(parts["capture_stdlib"], bool):
+        wrong = ("capture_stdlib", "True or False")
+    for name, (expected, method) in _NEEDS.items():
+        part = parts[name]
+        if wrong is None and part is not None and not callable(getattr(part, method, None)):
+            wrong = (name, expected)
+    if wrong is not None:
+        name, expected = wrong
+        message = f"{name} must be {expected}, got {type(parts[name]).__name__}"
+        raise TypeError(message)
 
 
 def _metric_hooks(
@@ -303,6 +381,10 @@ def current_setup() -> LoggingSetup | None:
 def get_logger(name: str = "root", **initial_values: object) -> FlextLogger:
     """A structured logger named ``name``; take it at import time, configure later.
 
+    Its methods never raise: an event that cannot be written is written as a
+    placeholder line, ``unbind`` of a key not bound is ignored (as
+    ``try_unbind``), and a ``name`` that is not text logs as ``root``.
+
     >>> logger: FlextLogger = get_logger(__name__)
     """
     proxy = structlog.get_logger(name, **initial_values)
@@ -312,8 +394,8 @@ def get_logger(name: str = "root", **initial_values: object) -> FlextLogger:
 
 
 def _named_writer(name: object = "root", *_args: object) -> _NamedWriter:
-    """Structlog's logger factory: a named writer."""
-    return _NamedWriter(str(name))
+    """Structlog's logger factory: a named writer (a name that is not text is ``root``)."""
+    return _NamedWriter(str.__str__(name) if isinstance(name, str) else "root")
 
 
 class _LineWriter:
