@@ -394,7 +394,7 @@ def test_environment_configures_the_service() -> None:
     assert exporter.headers == {"x-token": "abc"}  # type: ignore[attr-defined]
     tracing.shutdown(1)
     with pytest.raises(ValueError, match="OTEL_TRACES_SAMPLER"):
-        FlextTracingService.from_environment({"OTEL_TRACES_SAMPLER": "sometimes"})
+        FlextTracingService.from_environment({"OTEL_TRACES_SAMPLER": "sometimes"}, strict=True)
     disabled = FlextTracingService.from_environment({"OTEL_SDK_DISABLED": "true"})
     with disabled.start_span("x") as span:
         assert not span.sampled

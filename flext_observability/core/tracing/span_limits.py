@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import frozen
 
 from flext_observability.core.attributes import AttributeValue, check_attribute_value
-from flext_observability.core.checks import is_encodable
+from flext_observability.core.checks import describe, is_encodable
 from flext_observability.core.limits import (
     DEFAULT_MAX_ARRAY_LENGTH,
     DEFAULT_MAX_SPAN_BYTES,
@@ -364,6 +364,25 @@ def limit_attribute(
         checked = tuple(redact_text(policy, item) if isinstance(item, str) else item for item in checked)
     truncated, recut = _truncate(checked, length, items)
     return truncated, cut or recut
+
+
+def attribute_problem(key: object, value: object, limits: SpanLimits = DEFAULT_LIMITS) -> str:
+    """Why ``key`` and ``value`` are not a span attribute, for a message: what is wrong and what to pass instead.
+
+    >>> attribute_problem("rows", object())
+    "'rows': attribute values are str, bool, int, float or a list of one of them; got a value of type object"
+    >>> attribute_problem("", 1)
+    'the key must be non-empty text of at most 255 characters, not an empty text'
+    """
+    if not isinstance(key, str) or not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
+        shown = "an empty text" if key == "" else describe(key)
+        return f"the key must be non-empty text of at most {MAX_NAME_LENGTH} characters, not {shown}"
+    problems: Problems = []
+    precut, _ = _precut(value, limits.max_attribute_length, limits.max_array_length)
+    if check_attribute_value(problems, "value", precut) is not None:
+        return f"{describe(key)}: the value was accepted"
+    detail = problems[0].message if problems else "the value is not an attribute value"
+    return f"{describe(key)}: {detail}"
 
 
 def limit_attributes(

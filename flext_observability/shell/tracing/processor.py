@@ -20,7 +20,12 @@ Counters are exact: ``started``, ``ended``, ``dropped_queue_full``,
 ``ended == exported + failed + dropped + queued`` and
 ``queued_bytes <= max_queue_bytes``. Beside them,
 ``truncated_attributes`` adds up the attribute values the span limits cut in
-the spans that ended (each span carries its own count too).
+the spans that ended (each span carries its own count too), and ``refusals``
+counts, by reason (:data:`REFUSAL_REASONS`), what the tracing code refused
+after set-up (an unknown span kind or status, an attribute, event or link a
+span could not take, a parent it could not read, a bad ``OTEL_*`` variable):
+nothing raises into the application, and the first refusal of each reason is
+logged, with what was wrong and how to fix it.
 
 ``shutdown(timeout)`` waits for nothing past its deadline: the final flush,
 the thread and each exporter's ``shutdown`` (run at once, each in a daemon
@@ -32,8 +37,9 @@ After ``os.fork()`` the child gets a fresh queue, lock, counters and thread;
 spans queued before the fork stay with the parent, which exports them once.
 
 Given a metrics service, the counters appear there as
-``flext_observability_spans_*_total``, ``flext_observability_span_queue_size``
-and ``flext_observability_span_attributes_truncated_total``,
+``flext_observability_spans_*_total``, ``flext_observability_span_queue_size``,
+``flext_observability_span_attributes_truncated_total`` and
+``flext_observability_span_refusals_total{reason}``,
 read when the service is scraped (see ``counter_callback``), so they are never
 a batch behind and cost the hot path nothing.
 """
@@ -53,6 +59,7 @@ from typing import TYPE_CHECKING, Final, overload
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.tracing.span_limits import span_bytes
 from flext_observability.shell.library_log import library_logger
 
@@ -77,6 +84,32 @@ _SHUTDOWN: Final = "flext-span-exporter-shutdown"
 _SHUTDOWN_GRACE: Final = 0.1
 """Seconds an exporter's shutdown may take past the deadline when the flush left it none."""
 
+REFUSAL_REASONS: Final = (
+    "unknown_kind",
+    "unknown_status",
+    "invalid_attribute",
+    "attribute_over_limit",
+    "invalid_event",
+    "event_over_limit",
+    "invalid_link",
+    "link_over_limit",
+    "invalid_exception",
+    "invalid_parent",
+    "invalid_name",
+    "invalid_environment",
+)
+"""Why the tracing code refused something after set-up: the ``reason`` label of the refusal counter.
+
+``unknown_kind`` and ``unknown_status``: a span kind or status code that
+OpenTelemetry does not define; ``invalid_*``: an attribute, event, link,
+exception, parent or span name of the wrong kind; ``*_over_limit``: one beyond the
+span's limits (its count or its byte budget); ``invalid_environment``: an
+``OTEL_*`` variable that ``from_environment`` replaced by its default.
+"""
+
+NO_REFUSALS: Final = FrozenMap(dict.fromkeys(REFUSAL_REASONS, 0))
+"""Every reason, counted zero times."""
+
 
 @frozen(kw_only=True)
 class ProcessorCounts:
@@ -96,11 +129,18 @@ class ProcessorCounts:
     """Attribute values the span limits cut, in the spans that ended."""
     exporters_not_shut_down: int = 0
     """Exporters whose shutdown had not returned at the shutdown deadline."""
+    refusals: FrozenMap[str, int] = NO_REFUSALS
+    """How many times each of :data:`REFUSAL_REASONS` happened (every reason is present)."""
 
     @property
     def dropped(self) -> int:
         """Spans dropped for any reason."""
         return self.dropped_queue_full + self.dropped_after_shutdown
+
+    @property
+    def refused(self) -> int:
+        """Refusals of any reason."""
+        return sum(self.refusals.values())
 
 
 def _check_count(name: str, value: object) -> int:
@@ -218,6 +258,8 @@ class BatchSpanProcessor:
         self._stuck_exporters = 0
         self._queued_total = 0
         self._handled_total = 0
+        self._refusals = dict.fromkeys(REFUSAL_REASONS, 0)
+        self._refusals_logged: set[str] = set()
 
     def _reset_after_fork(self) -> None:
         """In a forked child: a new lock, an empty queue, zero counters, and no thread yet."""
@@ -257,6 +299,23 @@ class BatchSpanProcessor:
                 self._start_worker()
             elif len(queue) == self.max_export_batch_size:
                 self._wake.notify()
+
+    def refuse(self, reason: str, template: str, *args: object, count: int = 1, log: bool = True) -> None:
+        """Count ``count`` refusals of ``reason``; log the first of its reason (``template % args``).
+
+        Called from span methods and the tracing service, never raises; the
+        log call runs outside the lock. ``log=False`` counts what the caller
+        logged itself.
+        """
+        with self._lock:
+            self._refusals[reason] = self._refusals.get(reason, 0) + count
+            first = log and reason not in self._refusals_logged
+            if first:
+                self._refusals_logged.add(reason)
+        if first:
+            _LOG.warning(
+                template + "; later refusals of this kind are only counted (counts().refusals[%r])", *args, reason
+            )
 
     def _start_worker(self) -> None:
         """Start the background thread (called with the lock held, on the first span)."""
@@ -410,6 +469,7 @@ class BatchSpanProcessor:
                 queued_bytes=self._queued_bytes,
                 truncated_attributes=self._truncated,
                 exporters_not_shut_down=self._stuck_exporters,
+                refusals=FrozenMap(self._refusals),
             )
 
 
@@ -495,6 +555,14 @@ def _register_metrics(processor: BatchSpanProcessor, service: FlextMetricsServic
         )
     )
     _report(
+        service.counter_callback(
+            "flext_observability_span_refusals_total",
+            "What tracing refused after set-up, by reason (unknown_kind, invalid_attribute, invalid_parent, ...).",
+            reader(_refusals),
+            labels=("reason",),
+        )
+    )
+    _report(
         service.gauge_callback(
             "flext_observability_span_queue_size", "Ended spans waiting for export.", reader(_queued)
         )
@@ -547,3 +615,7 @@ def _dropped(counts: ProcessorCounts) -> list[tuple[dict[str, str], int]]:
         ({"reason": "queue_full"}, counts.dropped_queue_full),
         ({"reason": "after_shutdown"}, counts.dropped_after_shutdown),
     ]
+
+
+def _refusals(counts: ProcessorCounts) -> list[tuple[dict[str, str], int]]:
+    return [({"reason": reason}, count) for reason, count in counts.refusals.items()]

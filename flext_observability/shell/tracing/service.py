@@ -21,11 +21,15 @@ import asyncio
 import functools
 import os
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
+from attrs import evolve, frozen
 from returns.result import Failure
 
-from flext_observability.core.settings import parse_otel_environment
+from flext_observability.core.checks import describe
+from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
+from flext_observability.core.settings import DEFAULT_SERVICE_NAME, TracingSettings, parse_otel_environment
 from flext_observability.core.tracing.baggage import Baggage
 from flext_observability.core.tracing.sampling import (
     AlwaysOffSampler,
@@ -60,6 +64,7 @@ from flext_observability.shell.context import (
 )
 from flext_observability.shell.decorating import decorate
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
+from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, SpanExporter
 from flext_observability.shell.tracing.processor import (
     DEFAULT_EXPORT_TIMEOUT,
@@ -74,7 +79,7 @@ from flext_observability.shell.tracing.propagation import RemoteContext, extract
 from flext_observability.shell.tracing.span import AnySpan, NonRecordingSpan, Span
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, MutableMapping
+    from collections.abc import Callable, Iterable, MutableMapping
     from types import TracebackType
 
     from flext_observability.shell.metrics.service import FlextMetricsService
@@ -82,13 +87,24 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_LOG: Final = library_logger("flext_observability.tracing")
+
 _RECORDED_STATUS: Final = SpanStatusCode.ERROR
 _MAX_REMEMBERED_NAMES: Final = 1024
 """Distinct span names whose cleaned, redacted form a tracing service remembers."""
 
 
-Parent = AnySpan | SpanContext | RemoteContext | None
-"""What a new span may be started below."""
+Parent = AnySpan | SpanContext | RemoteContext | str | Mapping[str, str] | None
+"""What a new span may be started below: a span, a span context, what ``extract`` read, or the headers themselves.
+
+A ``str`` is a ``traceparent`` header value; a mapping (or ``http.server``
+headers) is read as :func:`~flext_observability.shell.tracing.propagation.extract` reads it.
+"""
+
+_NEW_TRACE: Final = RemoteContext(span_context=None)
+"""The parent of a span that must start a new trace (a parent that could not be read was given)."""
+
+_KINDS_LISTED: Final = ", ".join(kind.value for kind in SpanKind)
 
 
 def current_span() -> AnySpan | None:
@@ -203,6 +219,7 @@ def _record_failure(span: AnySpan, error: BaseException) -> None:
 
 
 def _sampler_named(name: str, ratio: float) -> Sampler:
+    """The sampler an ``OTEL_TRACES_SAMPLER`` name (already checked) stands for."""
     roots: dict[str, Callable[[], Sampler]] = {
         "always_on": always_on,
         "always_off": always_off,
@@ -213,13 +230,194 @@ def _sampler_named(name: str, ratio: float) -> Sampler:
     return roots[name]()
 
 
+# --- the OpenTelemetry environment ---------------------------------------------
+
+_SPEC_DEFAULTS: Final = {
+    "OTEL_SERVICE_NAME": f"service.name of OTEL_RESOURCE_ATTRIBUTES, else {DEFAULT_SERVICE_NAME}",
+    "OTEL_RESOURCE_ATTRIBUTES": "no resource attributes",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, else http://localhost:4318/v1/traces",
+    "OTEL_EXPORTER_OTLP_HEADERS": "no headers",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_COMPRESSION": "none",
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "OTEL_EXPORTER_OTLP_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_TIMEOUT": "10000",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+    "OTEL_TRACES_SAMPLER_ARG": "1.0",
+    "OTEL_BSP_SCHEDULE_DELAY": "5000",
+    "OTEL_BSP_EXPORT_TIMEOUT": "30000",
+    "OTEL_BSP_MAX_QUEUE_SIZE": str(DEFAULT_MAX_QUEUE_SIZE),
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": str(DEFAULT_MAX_EXPORT_BATCH_SIZE),
+    "OTEL_SDK_DISABLED": "false",
+}
+"""Every variable tracing reads, with what the OpenTelemetry specification uses when it is not set."""
+
+_TRACES_FIRST: Final = {
+    general: (general.replace("OTEL_EXPORTER_OTLP_", "OTEL_EXPORTER_OTLP_TRACES_"), general)
+    for general in ("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TIMEOUT")
+}
+"""Problems reported under the general name, and the variables read for it: the traces-specific one wins when set."""
+
+_ENDPOINTS: Final = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+_DEFAULT_ENDPOINT: Final = "http://localhost:4318/v1/traces"
+_MAX_SHOWN: Final = 200
+_MAX_MILLISECONDS: Final = threading.TIMEOUT_MAX * 1000
+
+
+@frozen(kw_only=True)
+class EnvironmentProblem:
+    """One ``OTEL_*`` variable that was not valid: its name, its value as shown (redacted), what was wrong."""
+
+    variable: str
+    shown: str
+    problem: str
+
+    def describe(self) -> str:
+        """One line: the variable, its value, what was wrong, and the default used instead."""
+        default = _SPEC_DEFAULTS.get(self.variable, "the default")
+        return f"{self.variable}={self.shown} is not valid: {self.problem}; the OpenTelemetry default is {default}"
+
+
+def _shown(name: str, value: str) -> str:
+    """``value`` for a message: header values hidden (they carry credentials), other secrets redacted."""
+    if name.endswith("_HEADERS"):
+        members = [member.partition("=") for member in value.split(",") if member.strip()]
+        shown = ",".join(f"{key.strip()}=REDACTED" if equals else "REDACTED" for key, equals, _ in members)
+    else:
+        shown = redact_text(DEFAULT_POLICY, value)
+    return ascii(shown if len(shown) <= _MAX_SHOWN else shown[:_MAX_SHOWN] + "...")
+
+
+def _variable_read(variables: Mapping[str, str], field: str) -> str | None:
+    """The variable a problem reported on ``field`` came from, if it is one of ``variables``."""
+    for name in _TRACES_FIRST.get(field, (field,)):
+        if variables.get(name):
+            return name
+    return None
+
+
+def _set(variables: Mapping[str, str], name: str) -> bool:
+    return bool(variables.get(name, "").strip())
+
+
+def _setting_problems(settings: TracingSettings, variables: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What the core's parsing accepts but the service cannot use, as (variable, problem) pairs."""
+    found: list[tuple[str, str]] = []
+    name = settings.service_name
+    if not name or clean_name(name, "") != name:
+        source = "OTEL_SERVICE_NAME" if _set(variables, "OTEL_SERVICE_NAME") else "OTEL_RESOURCE_ATTRIBUTES"
+        found.append((source, "a service name is non-empty text of at most 255 characters"))
+    endpoint = settings.traces_endpoint
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        source = _ENDPOINTS[0] if _set(variables, _ENDPOINTS[0]) else _ENDPOINTS[1]
+        found.append((source, "an endpoint is an http:// or https:// URL, such as http://collector:4318"))
+    for source, seconds in (
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", settings.timeout_seconds),
+        ("OTEL_BSP_SCHEDULE_DELAY", settings.schedule_delay_seconds),
+        ("OTEL_BSP_EXPORT_TIMEOUT", settings.export_timeout_seconds),
+    ):
+        if seconds is not None and not 0 < seconds <= threading.TIMEOUT_MAX:
+            found.append((source, f"a time is a number of milliseconds above 0 and at most {_MAX_MILLISECONDS:.0f}"))
+    queue = settings.max_queue_size or DEFAULT_MAX_QUEUE_SIZE
+    if settings.max_export_batch_size is not None and settings.max_export_batch_size > queue:
+        found.append(("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", f"a batch may not be larger than the queue ({queue} spans)"))
+    if variables.get("OTEL_SDK_DISABLED", "").strip().lower() not in {"", "true", "false"}:
+        found.append(("OTEL_SDK_DISABLED", "use true or false"))
+    return found
+
+
+def _otel_variables(environ: object, only: tuple[str, ...] | None) -> tuple[dict[str, str], list[EnvironmentProblem]]:
+    """The ``OTEL_*`` variables of ``environ`` (or the ``only`` ones) with text values; the others are problems."""
+    if not isinstance(environ, Mapping):
+        message = (
+            f"environ must be a mapping of variable names to text (os.environ by default), not {describe(environ)}"
+        )
+        raise TypeError(message)
+    variables: dict[str, str] = {}
+    problems: list[EnvironmentProblem] = []
+    for name, value in list(environ.items()):
+        if not isinstance(name, str) or not name.startswith("OTEL_") or (only is not None and name not in only):
+            continue
+        if isinstance(value, str):
+            variables[str.__str__(name)] = str.__str__(value)
+        else:
+            problems.append(EnvironmentProblem(variable=name, shown=describe(value), problem="the value is not text"))
+    return variables, problems
+
+
+def _left_out(variables: dict[str, str], found: list[tuple[str, str]]) -> list[EnvironmentProblem]:
+    """Take the variables ``found`` blames out of ``variables``; one problem for each."""
+    blamed: dict[str, list[str]] = {}
+    for field, message in found:
+        name = _variable_read(variables, field)
+        if name is not None:
+            blamed.setdefault(name, []).append(message)
+    problems = []
+    for name, messages in blamed.items():
+        value = variables.pop(name)
+        # A header's message could quote its value; say what the format is instead.
+        problem = (
+            "each member is key=value (values percent-encoded), separated by commas"
+            if name.endswith("_HEADERS")
+            else redact_text(DEFAULT_POLICY, "; ".join(messages))
+        )
+        problems.append(EnvironmentProblem(variable=name, shown=_shown(name, value), problem=problem))
+    return problems
+
+
+def read_environment(
+    environ: object, *, only: tuple[str, ...] | None = None
+) -> tuple[TracingSettings, tuple[EnvironmentProblem, ...]]:
+    """The tracing settings of ``environ``, each bad variable replaced by its default, and the problems found.
+
+    Reads the ``OTEL_*`` variables (or the ``only`` ones); never raises but
+    for an ``environ`` that is no mapping (a ``TypeError``). Each bad
+    variable is left out, which gives it the specification's default, and
+    the rest is read again.
+
+    >>> settings, problems = read_environment({"OTEL_TRACES_SAMPLER": "always_onn", "OTEL_SERVICE_NAME": "orders"})
+    >>> settings.sampler, settings.service_name, [problem.variable for problem in problems]
+    ('parentbased_always_on', 'orders', ['OTEL_TRACES_SAMPLER'])
+    """
+    variables, problems = _otel_variables(environ, only)
+    settings = TracingSettings()
+    # Each round leaves at least one variable out, so there are at most as many rounds as variables.
+    for _ in range(len(variables) + 1):
+        read = parse_otel_environment(variables)
+        if isinstance(read, Failure):
+            found = [(error.field, error.message) for error in read.failure().errors]
+        else:
+            settings = read.unwrap()
+            found = _setting_problems(settings, variables)
+        left_out = _left_out(variables, found)
+        if not left_out:
+            if isinstance(read, Failure):
+                # Blamed on no variable we could leave out: every default is used, and each problem reported.
+                problems.extend(
+                    EnvironmentProblem(variable=field, shown="?", problem=redact_text(DEFAULT_POLICY, message))
+                    for field, message in found
+                )
+            break
+        problems.extend(left_out)
+    if settings.traces_endpoint is None and any(problem.variable in _ENDPOINTS for problem in problems):
+        settings = evolve(settings, traces_endpoint=_DEFAULT_ENDPOINT)
+    return settings, tuple(problems)
+
+
+def log_problems(problems: Iterable[EnvironmentProblem]) -> None:
+    """Log each bad variable as an error (the service starts with the defaults)."""
+    for problem in problems:
+        _LOG.error("%s", problem.describe())
+
+
 class FlextTracingService:
     """Starts spans, keeps the current one in context, propagates it, and exports the sampled ones."""
 
     def __init__(  # noqa: PLR0913 - every part of tracing can be chosen; all have defaults
         self,
         *,
-        service_name: str = "unknown_service:python",
+        service_name: str | None = None,
         exporters: Iterable[SpanExporter] = (),
         sampler: Sampler | None = None,
         limits: SpanLimits = DEFAULT_LIMITS,
@@ -234,12 +432,24 @@ class FlextTracingService:
     ) -> None:
         """Set up tracing; a bad setting raises ``TypeError`` (wrong kind) or ``ValueError`` naming it.
 
-        The default sampler follows the parent's decision and samples every
+        Without ``service_name`` the service is named by ``OTEL_SERVICE_NAME``,
+        else by ``service.name`` in ``OTEL_RESOURCE_ATTRIBUTES``, else
+        ``unknown_service:python`` (OpenTelemetry's default); a bad variable
+        is logged and counted, not raised. The default sampler follows the parent's decision and samples every
         trace that starts here (``parent_based(always_on())``). Spans read
         their start, end and event times from ``clock`` (the system's by
         default; a ``FakeClock`` makes them exact in tests). The export
         schedule and timeouts wait in real time.
         """
+        problems: tuple[EnvironmentProblem, ...] = ()
+        if service_name is None:
+            named, problems = read_environment(os.environ, only=("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"))
+            log_problems(problems)
+            service_name = named.service_name
+        given: object = service_name
+        if not isinstance(given, str):
+            message = f"service_name must be text or None, not {describe(given)}"
+            raise TypeError(message)
         if not service_name or clean_name(service_name, "") != service_name:
             message = f"service_name must be non-empty text of at most 255 characters, not {service_name!r}"
             raise ValueError(message)
@@ -270,6 +480,9 @@ class FlextTracingService:
         self._always_off = isinstance(self.sampler, AlwaysOffSampler)
         self._not_sampled = 0
         self._names: dict[object, str] = {}
+        self._refuse = self.processor.refuse
+        if problems:
+            self._refuse("invalid_environment", "", count=len(problems), log=False)
 
     @classmethod
     def from_environment(
@@ -278,17 +491,26 @@ class FlextTracingService:
         *,
         exporters: Iterable[SpanExporter] = (),
         metrics: FlextMetricsService | None = None,
+        strict: bool = False,
     ) -> FlextTracingService:
         """A service configured by the standard ``OTEL_*`` variables (``os.environ`` by default).
 
         With an OTLP endpoint set, a :class:`FlextOtlpHttpExporter` is added
-        to ``exporters``. Raises ``ValueError`` naming every bad variable.
+        to ``exporters``. A variable that is not valid (a sampler name with a
+        typo, a ratio that is no number, an endpoint without ``http://``) is
+        logged as an error naming it and its value (redacted), replaced by
+        the OpenTelemetry specification's default, and counted
+        (``counts().refusals["invalid_environment"]``); the service starts.
+        With ``strict=True`` a ``ValueError`` listing every bad variable is
+        raised instead. An ``environ`` that is not a mapping is a
+        ``TypeError``.
         """
-        read = parse_otel_environment(os.environ if environ is None else environ)
-        if isinstance(read, Failure):
-            message = f"the OpenTelemetry environment variables are not valid: {read.failure()}"
-            raise ValueError(message)  # noqa: TRY004 - a set-up error, like every other bad setting
-        settings = read.unwrap()
+        settings, problems = read_environment(os.environ if environ is None else environ)
+        if problems and strict:
+            listed = "\n  ".join(problem.describe() for problem in problems)
+            message = f"the OpenTelemetry environment variables are not valid:\n  {listed}"
+            raise ValueError(message)
+        log_problems(problems)
         chosen = list(exporters)
         if settings.traces_endpoint is not None and not settings.disabled:
             chosen.append(
@@ -300,7 +522,7 @@ class FlextTracingService:
                     resource={**settings.resource_attributes, "service.name": settings.service_name},
                 ),
             )
-        return cls(
+        service = cls(
             service_name=settings.service_name,
             exporters=chosen,
             sampler=always_off() if settings.disabled else _sampler_named(settings.sampler, settings.sampler_ratio),
@@ -313,6 +535,9 @@ class FlextTracingService:
             schedule_delay=settings.schedule_delay_seconds or DEFAULT_SCHEDULE_DELAY,
             export_timeout=settings.export_timeout_seconds or DEFAULT_EXPORT_TIMEOUT,
         )
+        if problems:
+            service.processor.refuse("invalid_environment", "", count=len(problems), log=False)
+        return service
 
     # --- starting spans --------------------------------------------------------
 
@@ -328,18 +553,70 @@ class FlextTracingService:
     ) -> SpanScope:
         """A span named ``name``: ``with tracing.start_span(...) as span:`` or ``@tracing.start_span(...)``.
 
-        Without ``parent`` the current span (if any) is the parent. A
-        :class:`RemoteContext` from :meth:`extract` continues the caller's
-        trace and makes its baggage current for the span.
+        Without ``parent`` the current span (if any) is the parent. Else
+        ``parent`` is one of: a span (recording or not), a ``SpanContext``, a
+        :class:`RemoteContext` from :meth:`extract` (which also makes the
+        caller's baggage current for the span), a ``traceparent`` header
+        value, or incoming headers (any mapping, a WSGI environ,
+        ``http.server`` headers: read by ``extract``). A ``kind`` that is not
+        a span kind (the span is ``internal``) and a parent that is none of
+        these (the span starts a new trace) are counted and logged, never
+        raised.
         """
-        checked_kind = kind if isinstance(kind, SpanKind) else _kind(kind)
-        return SpanScope(self, (self._span_name(name), checked_kind, attributes, links, parent, start_time_ns))
+        checked_kind = kind if isinstance(kind, SpanKind) else self._kind(kind)
+        checked_parent = parent if parent is None or isinstance(parent, _PARENTS) else self._parent(parent)
+        return SpanScope(self, (self._span_name(name), checked_kind, attributes, links, checked_parent, start_time_ns))
+
+    def _kind(self, value: object) -> SpanKind:
+        """The span kind ``value`` names (in any case), else ``internal``, reported."""
+        name = value if isinstance(value, str) else getattr(value, "name", None)
+        if isinstance(name, str):
+            try:
+                return SpanKind(str.__str__(name).lower())
+            except ValueError:
+                pass
+        self._refuse(
+            "unknown_kind",
+            "unknown span kind %s; use one of %s (the span was started as internal)",
+            describe(value),
+            _KINDS_LISTED,
+        )
+        return SpanKind.INTERNAL
+
+    def _parent(self, given: object) -> object:
+        """A ``parent`` given as headers read as ``extract`` reads them; another library's span kept; else reported."""
+        if isinstance(given, str):
+            remote = extract({"traceparent": given})
+            if remote.span_context is not None:
+                return remote
+            self._refuse(
+                "invalid_parent",
+                "parent %s is not a valid traceparent header (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>); "
+                "the span started a new trace",
+                describe(given),
+            )
+            return _NEW_TRACE
+        if _has_ids(given):
+            return given  # another library's span: its ids are read (and checked) when each span starts
+        if isinstance(given, Mapping) or (callable(getattr(given, "items", None)) and hasattr(given, "__contains__")):
+            return extract(given)  # type: ignore[arg-type]
+        self._refuse(
+            "invalid_parent",
+            "parent was %s; pass a span, a SpanContext, a RemoteContext (extract(headers)), a traceparent header "
+            "or the incoming headers; the span started a new trace",
+            describe(given),
+        )
+        return _NEW_TRACE
 
     def _span_name(self, name: object) -> str:
         """``name`` cleaned and redacted, remembered for the next span of that name (a bounded memo)."""
         names = self._names
         known = names.get(name) if type(name) is str else None
         if known is None:
+            if not isinstance(name, str) or not name:
+                self._refuse(
+                    "invalid_name", "a span name must be non-empty text, not %s (named 'unnamed')", describe(name)
+                )
             known = redacted_name(name, self.limits)
             if type(name) is str and len(names) < _MAX_REMEMBERED_NAMES:
                 names[name] = known
@@ -360,6 +637,13 @@ class FlextTracingService:
         scope or decorated function, not once per span.
         """
         given = _parent_of(current_span_ids() if parent is None else parent)
+        if given is None and parent is not None and not isinstance(parent, RemoteContext):
+            self._refuse(
+                "invalid_parent",
+                "parent %s does not carry W3C ids (32 and 16 lowercase hex digits, not all zero); "
+                "the span started a new trace",
+                describe(parent),
+            )
         if given is None:
             trace_id = self._new_trace_id()
             random, trace_state, parent_span_id, remote = True, EMPTY_TRACE_STATE, None, False
@@ -397,18 +681,22 @@ class FlextTracingService:
             self.limits,
             self._on_end,
             self._now_ns,
+            self._refuse,
         )
         if attributes:
             limits = self.limits
             span.attributes, span.dropped_attributes, span.truncated_attributes, span.estimated_bytes = fit_attributes(
                 {}, attributes, limits, limits.max_span_bytes
             )
+            if span.dropped_attributes:
+                span.report_dropped_attributes(attributes, span.dropped_attributes)
         if links:
             try:
                 for link in links:
                     span.add_link(link)
             except Exception:  # noqa: BLE001 - an iterable that fails adds no more links
                 span.dropped_links += 1
+                self._refuse("invalid_link", "links must be an iterable of span contexts; reading it failed")
         self._on_start()
         return span
 
@@ -480,11 +768,16 @@ def _check_parts(*, sampler: object, limits: object, id_generator: object, clock
             raise TypeError(message)
 
 
-def _kind(value: object) -> SpanKind:
+_PARENTS: Final = (Span, NonRecordingSpan, SpanContext, RemoteContext)
+"""The parents ``start_span`` takes as they are."""
+
+
+def _has_ids(given: object) -> bool:
+    """Whether ``given`` looks like a span of another library: it has a ``trace_id`` and a ``span_id``."""
     try:
-        return SpanKind(str(value).lower())
-    except ValueError:
-        return SpanKind.INTERNAL
+        return getattr(given, "trace_id", None) is not None and getattr(given, "span_id", None) is not None
+    except Exception:  # noqa: BLE001 - an object whose attributes fail is no span
+        return False
 
 
 def _parent_of(given: object) -> Span | NonRecordingSpan | SpanContext | None:
@@ -511,6 +804,7 @@ def _foreign_parent(ids: object) -> SpanContext | None:
 
 
 __all__ = [
+    "EnvironmentProblem",
     "FlextTracingService",
     "RemoteContext",
     "SpanScope",

@@ -12,7 +12,11 @@ carries ids for propagation and ignores everything else.
 
 Span methods never raise: a value that cannot be an attribute is dropped and
 counted, like one beyond the limits; a value the limits cut is kept and
-counted in ``truncated_attributes``. A span keeps ``estimated_bytes``, the
+counted in ``truncated_attributes``. Whatever a recording span refuses (an
+unknown status, an attribute, event, link or exception it cannot take) is
+also reported to the span processor, which counts it by reason and logs the
+first of each reason with what was wrong and how to fix it (see
+:meth:`~flext_observability.shell.tracing.processor.BatchSpanProcessor.refuse`). A span keeps ``estimated_bytes``, the
 estimate of what its attributes, events and links take (computed from each
 value as it is accepted, see :func:`~flext_observability.core.tracing.span_limits.value_bytes`);
 an attribute, event or link that would take it past ``max_span_bytes`` is
@@ -23,13 +27,15 @@ dropped and counted in ``dropped_attributes``, ``dropped_events`` or
 from __future__ import annotations
 
 import traceback
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from flext_observability.core.checks import describe
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus
 from flext_observability.core.tracing.span_limits import (
     SpanLimits,
     attribute_bytes,
+    attribute_problem,
     event_bytes,
     fit_attributes,
     limit_attribute,
@@ -47,6 +53,8 @@ if TYPE_CHECKING:
 
     from flext_observability.core.attributes import AttributeValue
 
+    Refuse = Callable[..., None]
+
 
 class Span:
     """A sampled span that is recording; see the module documentation."""
@@ -54,6 +62,8 @@ class Span:
     __slots__ = (
         "_now_ns",
         "_on_end",
+        "_recorded_error",
+        "_refuse",
         "attributes",
         "dropped_attributes",
         "dropped_events",
@@ -94,6 +104,7 @@ class Span:
         limits: SpanLimits,
         on_end: Callable[[Span, int | None], object],
         now_ns: Callable[[], int],
+        refuse: Refuse,
         /,
     ) -> None:
         """A running span; made by the tracing service, which has checked every argument."""
@@ -111,6 +122,8 @@ class Span:
         self.limits = limits
         self._on_end = on_end
         self._now_ns = now_ns
+        self._refuse = refuse
+        self._recorded_error: BaseException | None = None
         self.attributes: dict[str, AttributeValue] | None = None
         self.events: list[tuple[str, int, dict[str, AttributeValue]]] | None = None
         self.links: list[tuple[SpanContext, dict[str, AttributeValue]]] | None = None
@@ -151,17 +164,18 @@ class Span:
             attributes = self.attributes = {}
         if cleaned is None:
             self.dropped_attributes += 1
+            self._refuse("invalid_attribute", "a span attribute was dropped: %s", attribute_problem(key, value))
             return
         old = attributes.get(key)
         if old is None:
             if len(attributes) >= limits.max_attributes:
-                self.dropped_attributes += 1
+                self._over_limit("attribute_over_limit", "attributes", "max_attributes", limits.max_attributes)
                 return
             cost = attribute_bytes(key, cleaned)
         else:
             cost = value_bytes(cleaned) - value_bytes(old)
         if self.estimated_bytes + cost > limits.max_span_bytes:
-            self.dropped_attributes += 1
+            self._over_limit("attribute_over_limit", "attributes", "max_span_bytes", limits.max_span_bytes)
             return
         attributes[key] = cleaned
         self.estimated_bytes += cost
@@ -180,6 +194,52 @@ class Span:
         self.estimated_bytes += used
         self.dropped_attributes += dropped
         self.truncated_attributes += truncated
+        if dropped:
+            self.report_dropped_attributes(attributes, dropped)
+
+    def report_dropped_attributes(self, attributes: Mapping[str, object], dropped: int) -> None:
+        """Report ``dropped`` attributes of ``attributes`` that were left out: the invalid ones, then the others.
+
+        Only runs when something was dropped, so the hot path pays nothing.
+        """
+        limits = self.limits
+        try:
+            problems = [
+                attribute_problem(key, value)
+                for key, value in attributes.items()
+                if limit_attribute(key, value, limits)[0] is None
+            ]
+        except Exception:  # noqa: BLE001 - a mapping that cannot be read is itself the problem
+            problems = ["the attributes given are not a readable mapping of names to values"]
+        invalid = min(len(problems), dropped)
+        if invalid:
+            self._refuse("invalid_attribute", "a span attribute was dropped: %s", problems[0], count=invalid)
+        if dropped > invalid:
+            self._refuse(
+                "attribute_over_limit",
+                "span attributes were dropped: the span was full (max_attributes=%d, max_span_bytes=%d); "
+                "set fewer or smaller attributes, or raise the SpanLimits given to FlextTracingService(limits=...)",
+                limits.max_attributes,
+                limits.max_span_bytes,
+                count=dropped - invalid,
+            )
+
+    def _over_limit(self, reason: str, items: str, limit: str, value: int) -> None:
+        """Count one attribute, event or link dropped for the span's limits, and report it."""
+        if items == "events":
+            self.dropped_events += 1
+        elif items == "links":
+            self.dropped_links += 1
+        else:
+            self.dropped_attributes += 1
+        self._refuse(
+            reason,
+            "span %s were dropped: the span reached its limit %s=%d; add fewer, "
+            "or raise it in the SpanLimits given to FlextTracingService(limits=...)",
+            items,
+            limit,
+            value,
+        )
 
     def _fit(self, fixed: int, attributes: Mapping[str, object] | None) -> dict[str, AttributeValue] | None:
         """The attributes of a new event or link costing ``fixed`` bytes without them, or ``None`` when it does not fit.
@@ -195,6 +255,8 @@ class Span:
         self.estimated_bytes += fixed + used
         self.dropped_attributes += dropped
         self.truncated_attributes += truncated
+        if dropped:
+            self.report_dropped_attributes(attributes or {}, dropped)
         return accepted
 
     def add_event(
@@ -207,43 +269,89 @@ class Span:
         if events is None:
             events = self.events = []
         given: object = name  # callers outside the type checker may pass anything
-        if len(events) >= self.limits.max_events or not isinstance(given, str) or not given:
+        if not isinstance(given, str) or not given:
             self.dropped_events += 1
+            self._refuse(
+                "invalid_event",
+                "a span event was dropped: its name must be non-empty text, not %s",
+                describe(given),
+            )
             return
-        cleaned = redacted_name(name, self.limits)
+        limits = self.limits
+        if len(events) >= limits.max_events:
+            self._over_limit("event_over_limit", "events", "max_events", limits.max_events)
+            return
+        cleaned = redacted_name(name, limits)
         accepted = self._fit(event_bytes(cleaned), attributes)
         if accepted is None:
-            self.dropped_events += 1
+            self._over_limit("event_over_limit", "events", "max_span_bytes", limits.max_span_bytes)
             return
-        when = timestamp_ns if isinstance(timestamp_ns, int) and not isinstance(timestamp_ns, bool) else self._now_ns()
+        moment: object = timestamp_ns
+        if isinstance(moment, int) and not isinstance(moment, bool):
+            when = int(moment)
+        else:
+            when = self._now_ns()
+            if moment is not None:
+                self._refuse(
+                    "invalid_event",
+                    "the time of span event %s was not used: timestamp_ns must be an int of nanoseconds "
+                    "since the epoch or None (now), not %s; the event was kept at the current time",
+                    describe(cleaned),
+                    describe(moment),
+                )
         events.append((cleaned, when, accepted))
 
-    def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
-        """Point to a span (of this trace or another) that caused this one."""
+    def add_link(self, context: SpanContext | AnySpan, attributes: Mapping[str, object] | None = None) -> None:
+        """Point to a span (of this trace or another) that caused this one: its ``SpanContext``, or the span."""
         if self.end_time_ns is not None:
             return
         links = self.links
         if links is None:
             links = self.links = []
-        if len(links) >= self.limits.max_links or not isinstance(context, SpanContext):
+        given: object = context
+        if isinstance(given, Span | NonRecordingSpan):
+            given = given.context
+        if not isinstance(given, SpanContext):
             self.dropped_links += 1
+            self._refuse(
+                "invalid_link",
+                "a span link was dropped: link to a span or a SpanContext (span.context, "
+                "parse_traceparent(...).unwrap(), extract(headers).span_context), not %s",
+                describe(given),
+            )
             return
-        accepted = self._fit(link_bytes(context), attributes)
+        limits = self.limits
+        if len(links) >= limits.max_links:
+            self._over_limit("link_over_limit", "links", "max_links", limits.max_links)
+            return
+        accepted = self._fit(link_bytes(given), attributes)
         if accepted is None:
-            self.dropped_links += 1
+            self._over_limit("link_over_limit", "links", "max_span_bytes", limits.max_span_bytes)
             return
-        links.append((context, accepted))
+        links.append((given, accepted))
 
     def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
         """Add an ``exception`` event with the OpenTelemetry semantic-convention attributes.
 
         ``exception.type`` (the qualified class name), ``exception.message``
-        and ``exception.stacktrace``.
+        and ``exception.stacktrace``. Recording the exception recorded last
+        again does nothing, so ``record_exception(error)`` before re-raising
+        ``error`` out of the span gives one event, not two.
         """
         given: object = error  # callers outside the type checker may pass anything
         if not isinstance(given, BaseException):
-            self.dropped_events += 1
+            if self.end_time_ns is None:
+                self.dropped_events += 1
+                self._refuse(
+                    "invalid_exception",
+                    "record_exception was given %s, not an exception; pass the exception object "
+                    "(except Exception as error: span.record_exception(error))",
+                    describe(given),
+                )
             return
+        if given is self._recorded_error or self.end_time_ns is not None:
+            return
+        self._recorded_error = given
         kind = type(given)
         module = kind.__module__
         try:
@@ -261,26 +369,44 @@ class Span:
         self.add_event("exception", details)
 
     def set_status(self, code: SpanStatusCode | str, description: str = "") -> None:
-        """Set the outcome: ``ok``, ``error`` (with a description) or ``unset``.
+        """Set the outcome: ``ok``, ``error`` (with a description) or ``unset``, in any case.
 
-        ``ok`` is final, as OpenTelemetry specifies; an unknown code is ignored.
+        ``ok`` is final, as OpenTelemetry specifies; the description is kept
+        for ``error`` only. An unknown code leaves the status as it was, and
+        is reported.
         """
         if self.end_time_ns is not None or self.status_code is SpanStatusCode.OK:
             return
-        try:
-            status = SpanStatusCode(code)
-        except ValueError:
-            return
+        status = _STATUS_CODES.get(code) if type(code) is str or isinstance(code, SpanStatusCode) else None
+        if status is None:
+            status = _status_code(code)
+            if status is None:
+                self._refuse(
+                    "unknown_status",
+                    "unknown span status %s; use one of %s (the status was left unchanged)",
+                    describe(code),
+                    ", ".join(_STATUS_CODES_LISTED),
+                )
+                return
         self.status_code = status
         self.status_description = (
             redacted_description(description, self.limits) if status is SpanStatusCode.ERROR else ""
         )
 
     def update_name(self, name: str) -> None:
-        """Rename the span (for instance once the route is known)."""
+        """Rename the span (for instance once the route is known); a name that is not text is reported."""
         given: object = name
-        if self.end_time_ns is None and isinstance(given, str) and given:
+        if self.end_time_ns is not None:
+            return
+        if isinstance(given, str) and given:
             self.name = redacted_name(given, self.limits)
+        else:
+            self._refuse(
+                "invalid_name",
+                "update_name was given %s; a span name is non-empty text (kept %r)",
+                describe(given),
+                self.name,
+            )
 
     def to_entity(self) -> FlextSpan:
         """The ended span as a frozen :class:`FlextSpan` (done in the processor's thread).
@@ -336,6 +462,8 @@ class Span:
         if self.end_time_ns is None:
             given: object = end_time_ns
             self._on_end(self, given if isinstance(given, int) and not isinstance(given, bool) else None)
+            # The exception (and the frames its traceback holds) is not kept past the span.
+            self._recorded_error = None
 
     def __repr__(self) -> str:
         return f"<Span {self.name!r} trace_id={self.trace_id} span_id={self.span_id}>"
@@ -387,7 +515,7 @@ class NonRecordingSpan:
     ) -> None:
         """Ignored."""
 
-    def add_link(self, context: SpanContext, attributes: Mapping[str, object] | None = None) -> None:
+    def add_link(self, context: SpanContext | AnySpan, attributes: Mapping[str, object] | None = None) -> None:
         """Ignored."""
 
     def record_exception(self, error: BaseException, attributes: Mapping[str, object] | None = None) -> None:
@@ -408,3 +536,17 @@ class NonRecordingSpan:
 
 AnySpan = Span | NonRecordingSpan
 """What the tracing service hands out: a recording span or a non-recording one."""
+
+_STATUS_CODES: Final[dict[object, SpanStatusCode]] = {
+    **{code: code for code in SpanStatusCode},
+    **{code.value: code for code in SpanStatusCode},
+}
+"""The codes ``set_status`` takes at once (the hot path): each code, and its lowercase name."""
+
+_STATUS_CODES_LISTED: Final = tuple(code.value for code in SpanStatusCode)
+
+
+def _status_code(code: object) -> SpanStatusCode | None:
+    """A status code written in another case (``"ERROR"``, OpenTelemetry's ``StatusCode.ERROR``), if it is one."""
+    name = getattr(code, "name", code)
+    return _STATUS_CODES.get(name.lower()) if isinstance(name, str) else None
