@@ -36,7 +36,7 @@ def test_json_is_one_line_that_parses_back_to_the_redacted_event(event: dict[str
     line = LogPipeline(log_format="json")(_Named(), "info", dict(event))
     assert len(line.splitlines()) == 1
     parsed = json.loads(line)
-    assert [parsed.pop(key) for key in STANDARD][2:] == ["prop", "unknown_service"]
+    assert [parsed.pop(key) for key in STANDARD][2:] == ["prop", "unknown_service:python"]
     expected = json_safe(redact_mapping(DEFAULT_POLICY, {"event": event["event"], **event}))
     assert parsed == expected
 

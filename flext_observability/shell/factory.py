@@ -25,6 +25,7 @@ from flext_observability.core.alerts.alert import FlextAlert, build_alert
 from flext_observability.core.health.check import FlextHealthCheck, ObservedValue, build_health_check
 from flext_observability.core.logs.entry import FlextLogEntry, build_log_entry
 from flext_observability.core.metrics.metric import FlextMetric, build_metric, quick_metric
+from flext_observability.core.settings import DEFAULT_SERVICE_NAME
 from flext_observability.core.tracing.span import UNSET_STATUS, FlextSpan, SpanEvent, SpanLink, SpanStatus, build_span
 from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import (
@@ -45,8 +46,8 @@ if TYPE_CHECKING:
     from flext_observability.core.attributes import AttributeValue
     from flext_observability.core.errors import FlextValidationError
 
-DEFAULT_SERVICE = "unknown_service"
-"""The service name used when none is given (OpenTelemetry's convention)."""
+DEFAULT_SERVICE = DEFAULT_SERVICE_NAME
+"""The service name used when none is given: ``unknown_service:python``, as for logs and traces."""
 
 
 class FlextObservabilityMasterFactory:

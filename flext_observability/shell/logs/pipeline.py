@@ -32,6 +32,7 @@ from structlog.dev import ConsoleRenderer
 from flext_observability.core.logs.escaping import escape_text, render_logfmt
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe, placeholder
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
+from flext_observability.core.settings import DEFAULT_SERVICE_NAME
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.context import (
@@ -54,6 +55,9 @@ FIRST_KEYS: Final = ("timestamp", "level", "logger", "service", "event")
 """The keys every event starts with, in this order."""
 
 _STANDARD_KEYS: Final = frozenset({"timestamp", "level", "logger", "service", "trace_id", "span_id"})
+STANDARD_OVERRIDES: Final = "_flext_standard"
+"""The key under which the library itself passes standard fields (a stored entry's
+timestamp and span ids) to the pipeline; a caller's keys never set those fields."""
 _MAX_LOGGER_NAMES: Final = 1024
 _NUMERIC: Final = {
     LogLevel.DEBUG: 10,
@@ -173,7 +177,7 @@ class LogPipeline:
         self,
         *,
         log_format: LogFormat = "json",
-        service: str = "unknown_service",
+        service: str = DEFAULT_SERVICE_NAME,
         policy: RedactionPolicy = DEFAULT_POLICY,
         correlation: CorrelationSource | None = None,
         colors: bool = False,
@@ -208,12 +212,15 @@ class LogPipeline:
             # A logger bound under an earlier, more verbose set-up still calls in: the current level rules.
             raise DropEvent
         try:
+            own = event_dict.pop(STANDARD_OVERRIDES, None)
             user = self._user_fields(event_dict)
             name = getattr(logger, "name", "root")
-            if self.log_format == "json" and _STANDARD_KEYS.isdisjoint(user):
+            if "_logger_name" in user:
+                name, own = user.pop("_logger_name"), own or {}
+            if self.log_format == "json" and not own:
                 line = self._json_line(level, name, user)
             else:
-                line = self._render(self._assemble(level, name, user))
+                line = self._render(self._assemble(level, name, user, own))
         except Exception as error:  # noqa: BLE001 - an event is never lost to a failing value or renderer
             FAILURES.add()
             line = self._fallback(level, error)
@@ -226,7 +233,11 @@ class LogPipeline:
 
     def shape(self, level: LogLevel, event_dict: MutableMapping[str, Any], logger: object = "root") -> dict[str, Any]:
         """The event as plain JSON data, redacted, with the standard keys first."""
-        return self._assemble(level, logger, self._user_fields(event_dict))
+        own = event_dict.pop(STANDARD_OVERRIDES, None)
+        user = self._user_fields(event_dict)
+        if "_logger_name" in user:
+            logger = user.pop("_logger_name")
+        return self._assemble(level, logger, user, own)
 
     def _user_fields(self, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
         """What the caller passed (and bound), event first, redacted, as plain JSON data."""
@@ -239,29 +250,37 @@ class LogPipeline:
         event = given["event"]
         if type(event) is not str:
             given["event"] = _event_text(event)
+        logger_name = None
         if "_record" in given:
             del given["_record"]
             given.pop("_from_structlog", None)
+            # A standard-library record's logger name, added by the bridge itself.
+            logger_name = given.pop("logger", None)
         exc_info = given.pop("exc_info", None)
         if exc_info:
             given["exception"] = _exception_text(exc_info)
+        if not _STANDARD_KEYS.isdisjoint(given):
+            given = _renamed_clashes(given)
         # Only what callers passed is redacted; the fields this pipeline adds are its own.
-        return self._redactor.event(given)
+        user = self._redactor.event(given)
+        if type(logger_name) is str:
+            user["_logger_name"] = logger_name
+        return user
 
-    def _assemble(self, level: LogLevel, logger: object, user: dict[str, Any]) -> dict[str, Any]:
+    def _assemble(self, level: LogLevel, logger: object, user: dict[str, Any], own: object = None) -> dict[str, Any]:
+        overrides = own if isinstance(own, dict) else {}
+        timestamp = overrides.get("timestamp")
         shaped: dict[str, Any] = {
-            "timestamp": self._clock.now(),
+            "timestamp": timestamp if type(timestamp) is str else self._clock.now(),
             "level": level.value,
             "logger": logger if type(logger) is str else "root",
             "service": self.service,
         }
         shaped.update(user)
-        shaped["level"] = level.value
-        if "trace_id" not in shaped:
-            ids = self._span_ids()
-            if ids is not None:
-                shaped["trace_id"] = ids.trace_id
-                shaped["span_id"] = ids.span_id
+        ids = valid_span_ids(_GivenIds(overrides)) if "trace_id" in overrides else self._span_ids()
+        if ids is not None:
+            shaped["trace_id"] = ids.trace_id
+            shaped["span_id"] = ids.span_id
         return shaped
 
     def _span_ids(self) -> HasSpanIds | None:
@@ -321,6 +340,34 @@ class LogPipeline:
         if self.log_format == "json":
             return _ENCODER.encode(event)
         return render_logfmt(event.items())
+
+
+class _GivenIds:
+    """The span ids the library passed for a stored entry, read like any correlation source's."""
+
+    __slots__ = ("span_id", "trace_id")
+
+    def __init__(self, overrides: dict[str, Any]) -> None:
+        self.trace_id = overrides.get("trace_id")
+        self.span_id = overrides.get("span_id")
+
+
+def _renamed_clashes(given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` with each key that is a standard field renamed (``level`` to ``level_``), order kept.
+
+    The standard fields are the library's: a caller's ``level=``, ``timestamp=``
+    or ``trace_id=`` (an untrusted dict passed as keywords, say) is kept, under
+    the first free name with ``_`` added, and never replaces them.
+    """
+    renamed: dict[str, Any] = {}
+    for key, value in given.items():
+        name = key
+        if key in _STANDARD_KEYS:
+            name = f"{key}_"
+            while name in given or name in renamed:
+                name += "_"
+        renamed[name] = value
+    return renamed
 
 
 def format_of_stream(stream: object) -> LogFormat:

@@ -1,7 +1,7 @@
 """``FlextLoggingService``: log entities, bind context, and keep the recent entries.
 
 >>> import io
->>> from flext_observability.shell.logs.setup import configure_logging, reset_logging
+>>> from flext_observability.logs import configure_logging, reset_logging
 >>> _ = configure_logging(format="json", stream=io.StringIO(), service_name="orders")
 >>> logs = FlextLoggingService(capacity=2)
 >>> for table in ("a", "b", "c"):
@@ -27,6 +27,7 @@ from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import current_context, current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.locks import fork_safe_lock
+from flext_observability.shell.logs.pipeline import STANDARD_OVERRIDES
 from flext_observability.shell.logs.setup import current_setup, get_logger
 
 if TYPE_CHECKING:
@@ -168,13 +169,12 @@ class FlextLoggingService:
                 self._dropped += 1
         if full and self._on_drop is not None:
             self._on_drop()
-        fields: dict[str, object] = {**entry.context, "timestamp": _iso(entry.timestamp)}
-        if entry.trace_id is not None:
-            fields["trace_id"] = entry.trace_id
-        if entry.span_id is not None:
-            fields["span_id"] = entry.span_id
+        # The entry's own timestamp and ids travel apart from its context, which may use any key.
+        standard: dict[str, object] = {"timestamp": _iso(entry.timestamp)}
+        if entry.trace_id is not None and entry.span_id is not None:
+            standard["trace_id"], standard["span_id"] = entry.trace_id, entry.span_id
         logger = get_logger(entry.logger)
-        getattr(logger, entry.level.value)(entry.event, **fields)
+        getattr(logger, entry.level.value)(entry.event, **entry.context, **{STANDARD_OVERRIDES: standard})
         return entry
 
     def log(

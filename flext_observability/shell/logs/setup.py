@@ -20,23 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import weakref
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 import structlog
+from returns.result import Failure
+from structlog import DropEvent
 from structlog.stdlib import ExtraAdder, ProcessorFormatter, add_logger_name
 from structlog.typing import FilteringBoundLogger
 
 from flext_observability.core.checks import describe
 from flext_observability.core.logs.event import LEVEL_OF_METHOD, json_safe
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
+from flext_observability.core.settings import DEFAULT_SERVICE_NAME, parse_otel_environment
 from flext_observability.core.values import LogLevel
+from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.logs.pipeline import FAILURES, LogFormat, LogPipeline, format_of_stream
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from flext_observability.shell.clock import Clock
     from flext_observability.shell.context import CorrelationSource
@@ -139,34 +144,78 @@ def _unloggable(logger: Any, method_name: str, event: object) -> None:  # noqa: 
         logger._proxy_to_logger(method_name, "<unloggable event>", raw=json_safe(event))  # noqa: SLF001 - structlog's hook for wrapper classes
 
 
+def _call_parts(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, object, dict[str, Any]]:
+    """The logger, the event (``%`` arguments applied) and the keywords of one call.
+
+    The event is the first positional argument, or ``event=`` when there is
+    none; an ``event=`` given besides a positional event is a field like any
+    other, kept as ``event_``.
+    """
+    logger, *rest = args
+    if rest:
+        event = rest[0]
+        if "event" in kwargs:
+            name = "event_"
+            while name in kwargs:
+                name += "_"
+            kwargs[name] = kwargs.pop("event")
+        return logger, cast("Any", event) % tuple(rest[1:]) if len(rest) > 1 else event, kwargs
+    return logger, kwargs.pop("event", None), kwargs
+
+
+def _emit(logger: Any, method_name: str, event: object, kwargs: dict[str, Any]) -> Any:  # noqa: ANN401 - structlog's types
+    """Run structlog's chain with ``kwargs`` as the event's fields, whatever their names."""
+    # Not _proxy_to_logger(method_name, event, **kwargs): a field named "method_name" would clash.
+    try:
+        positional, keywords = logger._process_event(method_name, event, kwargs)  # noqa: SLF001 - structlog's hook for wrapper classes
+    except DropEvent:
+        return None
+    return getattr(logger._logger, method_name)(*positional, **keywords)  # noqa: SLF001 - see above
+
+
 def _enabled_method(method_name: str) -> Callable[..., Any]:
     """A logging method that formats ``%`` arguments and processes the event; never raises."""
 
-    def log(self: Any, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+    def log(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - structlog's types
+        # No named parameters: any keyword (self=, event=, method_name=) is a field of the event.
+        logger, event = args[0], None
         try:
-            return self._proxy_to_logger(method_name, cast("Any", event) % args if args else event, **kwargs)
+            logger, event, fields = _call_parts(args, kwargs)
+            return _emit(logger, method_name, event, fields)
         except Exception:  # noqa: BLE001 - logging must not break the application
-            return _unloggable(self, method_name, event)
+            return _unloggable(logger, method_name, event)
 
     log.__name__ = method_name
     return log
 
 
-def _exception_method(self: Any, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+def _exception_method(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - structlog's types
     """Log at error level with the current exception's traceback."""
-    kwargs.setdefault("exc_info", True)
+    logger, event = args[0], None
     try:
-        return self._proxy_to_logger("error", cast("Any", event) % args if args else event, **kwargs)
+        logger, event, fields = _call_parts(args, kwargs)
+        fields.setdefault("exc_info", True)
+        return _emit(logger, "error", event, fields)
     except Exception:  # noqa: BLE001 - logging must not break the application
-        return _unloggable(self, "error", event)
+        return _unloggable(logger, "error", event)
+
+
+_LOG_PARAMETERS: Final = ("self", "level", "event", "method_name")
+"""The names structlog's ``log(level, event, ...)`` and its proxy take for themselves."""
 
 
 def _guarded_log(method: Callable[..., Any]) -> Callable[..., Any]:
-    def log(self: Any, level: object, event: object = None, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - structlog's types
+    def log(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - structlog's types
+        for key in _LOG_PARAMETERS:
+            if key in kwargs:
+                name = f"{key}_"
+                while name in kwargs:
+                    name += "_"
+                kwargs[name] = kwargs.pop(key)
         try:
-            return method(self, level, event, *args, **kwargs)
+            return method(*args, **kwargs)
         except Exception:  # noqa: BLE001 - logging must not break the application
-            return _unloggable(self, "info", event)
+            return _unloggable(args[0], "info", args[2] if len(args) > 2 else None)
 
     return log
 
@@ -211,9 +260,9 @@ def _wrapper_class(level: LogLevel) -> type[FilteringBoundLogger]:
 def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     *,
     format: LogFormat | None = None,  # noqa: A002 - the natural name of the option
-    level: LogLevel | str = LogLevel.INFO,
+    level: LogLevel | str | int = LogLevel.INFO,
     stream: TextIO | None = None,
-    service_name: str = "unknown_service",
+    service_name: str | None = None,
     redaction: RedactionPolicy = DEFAULT_POLICY,
     correlation: CorrelationSource | None = None,
     capture_stdlib: bool = True,
@@ -229,6 +278,10 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     ``flext_observability_log_events_total{level}`` and placeholder lines in
     ``flext_observability_log_failures_total``. Timestamps read ``clock``
     (the system's by default). Calling it again replaces the previous set-up.
+    ``level`` is a name (``"info"``), a :class:`LogLevel` or the standard
+    library's number (``logging.INFO``). Without ``service_name`` the service
+    is named as tracing names it: ``OTEL_SERVICE_NAME``, else ``service.name``
+    in ``OTEL_RESOURCE_ATTRIBUTES``, else ``unknown_service:python``.
 
     Raises ``ValueError`` for an unknown format or level, and ``TypeError``
     naming the argument for any other of the wrong type (set-up mistakes).
@@ -236,6 +289,8 @@ def configure_logging(  # noqa: PLR0913 - the whole set-up in one call
     global _current  # noqa: PLW0603 - this module is the one owner of the process's logging set-up
     chosen_format = _checked_format(format)
     chosen_level = _checked_level(level)
+    if service_name is None:
+        service_name = service_from_environment()
     _check_parts(
         stream=stream,
         service_name=service_name,
@@ -294,14 +349,45 @@ def _checked_format(given: object) -> LogFormat | None:
 
 
 def _checked_level(given: object) -> LogLevel:
+    if type(given) is int and given in _LEVEL_NUMBERS:
+        return _LEVEL_NUMBERS[given]
     text = str.__str__(given).lower() if isinstance(given, str) else None
     if text in _LEVEL_NAMES:
         return _LEVEL_NAMES[text]
-    message = f"unknown log level {describe(given)}; use one of {sorted(_LEVEL_NAMES)}"
+    shown = repr(given) if type(given) is int else describe(given)
+    message = f"unknown log level {shown}; use one of {sorted(_LEVEL_NAMES)} or logging.DEBUG ... logging.CRITICAL"
     raise ValueError(message)
 
 
+def service_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The service name OpenTelemetry's variables give, or ``unknown_service:python``; never raises.
+
+    A bad ``OTEL_RESOURCE_ATTRIBUTES`` is logged (naming the variable) and the default used.
+    """
+    source = os.environ if environ is None else environ
+    variables = {name: source[name] for name in _SERVICE_VARIABLES if name in source}
+    parsed = parse_otel_environment(variables)
+    if isinstance(parsed, Failure):
+        _LOG.error(
+            "ignoring %s for the service name (%s); using %s",
+            " and ".join(sorted(variables)),
+            parsed.failure(),
+            DEFAULT_SERVICE_NAME,
+        )
+        return DEFAULT_SERVICE_NAME
+    return parsed.unwrap().service_name
+
+
 _LEVEL_NAMES: Final = {member.value: member for member in LogLevel}
+_LEVEL_NUMBERS: Final = {
+    logging.DEBUG: LogLevel.DEBUG,
+    logging.INFO: LogLevel.INFO,
+    logging.WARNING: LogLevel.WARNING,
+    logging.ERROR: LogLevel.ERROR,
+    logging.CRITICAL: LogLevel.CRITICAL,
+}
+_SERVICE_VARIABLES: Final = ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES")
+_LOG: Final = library_logger("flext_observability.logs")
 _FORMATS: Final[dict[str, LogFormat]] = {"json": "json", "console": "console", "logfmt": "logfmt"}
 _NEEDS: Final = {
     "stream": ("a text stream (with write())", "write"),
