@@ -97,3 +97,27 @@ def test_serve_takes_typed_keywords_only() -> None:
     assert all(parameter.kind is not inspect.Parameter.VAR_KEYWORD for parameter in parameters.values())
     with pytest.raises(TypeError, match="basic_auht"):
         FlextMetricsService().serve(basic_auht=("u", "p"))  # type: ignore[call-arg]
+
+
+def test_each_kind_of_refused_sample_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """Ensures wrong labels, a missing .labels(), a string value and time() on a labelled histogram warn once each."""
+    service = FlextMetricsService()
+    rows = service.counter("rows_total", "Rows.", labels=("tap",)).unwrap()
+    latency = service.histogram("latency_seconds", "Latency.", labels=("route",)).unwrap()
+    with caplog.at_level("WARNING", logger="flext_observability"):
+        for _ in range(3):
+            rows.labels(table="x").inc()  # wrong label names
+            rows.inc()  # missing .labels()
+            rows.labels(tap="a").inc("5")  # type: ignore[arg-type]  # a string value
+            with latency.time():  # time() on a labelled histogram
+                pass
+    warnings = [record.getMessage() for record in caplog.records if record.name.startswith("flext_observability")]
+    assert len(warnings) == 3  # wrong labels (twice the same reason: names and no labels()), wrong type, on histogram
+    assert any("rows_total" in warning for warning in warnings)
+    assert any("latency_seconds" in warning for warning in warnings)
+    refused = [
+        line
+        for line in service.export_prometheus().unwrap().splitlines()
+        if line.startswith("flext_observability_rejected")
+    ]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in refused) == 12
