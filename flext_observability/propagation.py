@@ -54,7 +54,7 @@ from flext_observability.shell.context import (
     valid_span_ids,
     with_current_context,
 )
-from flext_observability.shell.tracing.propagation import RemoteContext, extract, inject
+from flext_observability.shell.tracing.propagation import HeaderCarrier, RemoteContext, extract, inject
 
 __all__ = [
     "EMPTY_BAGGAGE",
@@ -63,6 +63,7 @@ __all__ = [
     "BaggageEntry",
     "BaggageProperty",
     "ContextExecutor",
+    "HeaderCarrier",
     "RemoteContext",
     "SpanContext",
     "SpanIds",

@@ -187,6 +187,7 @@ EXPECTED: dict[str, list[str]] = {
         "ContextExecutor",
         "EMPTY_BAGGAGE",
         "EMPTY_TRACE_STATE",
+        "HeaderCarrier",
         "RemoteContext",
         "SpanContext",
         "SpanIds",

@@ -4,7 +4,8 @@ Every propagation format (``traceparent``, ``tracestate``, ``baggage``)
 reads its header through :func:`read_header_values`, so a carrier's shape
 (WSGI text, ASGI bytes, one entry per header line) is handled once, and an
 oversized header is refused before anything is copied. :func:`carrier_header`
-finds a header in any mapping, whatever the case of its name.
+finds a header in any carrier (a mapping, a list of name and value pairs, a
+message object), whatever the case of its name, with all its lines.
 
 >>> carrier_header({"HTTP_TRACEPARENT": "00-..."}, "traceparent")
 '00-...'
@@ -15,13 +16,10 @@ finds a header in any mapping, whatever the case of its name.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final
 
 from flext_observability.core.checks import describe, read_sequence
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 OPTIONAL_WHITESPACE: Final = " \t"
 """What HTTP allows around a header value and its list members (RFC 9110 "OWS")."""
@@ -87,21 +85,76 @@ def _text(value: str | bytes | bytearray) -> str:
     return bytes(memoryview(value)).decode("latin-1")
 
 
-def carrier_header(carrier: Mapping[Any, Any], name: str) -> object:
-    """The value under header ``name`` (lowercase) in ``carrier``, or ``None``; never raises.
+def carrier_header(carrier: object, name: str) -> object:
+    """The value of header ``name`` (lowercase) in ``carrier``, every line of it; ``None`` if absent. Never raises.
 
-    Tried in order: the name as given, Title-Case, UPPER-CASE, WSGI's
-    ``HTTP_*`` form, then any key equal to the name once lowercased. A
-    carrier whose lookups raise reads as having no such header.
+    A header sent on several lines is one list (RFC 9110 §5.3: the lines
+    combine, in order, as if joined by commas), so every line is returned,
+    as a tuple when there are several; :func:`read_header_values` reads
+    either. Carriers, in the order tried:
+
+    - a ``dict`` (the hot path: WSGI's ``environ``, headers built by hand)
+      or another mapping: the name as given, Title-Case, UPPER-CASE, WSGI's
+      ``HTTP_*`` form, then any key equal to the name once lowercased. The
+      value is returned as it is: a list or tuple value holds one line each,
+      and a server that combined the lines itself (WSGI does) gave one;
+    - a list or tuple of ``(name, value)`` pairs, text or bytes (ASGI's
+      ``scope["headers"]``): every pair whose name matches in any case;
+    - an object with ``get_all`` (``email.message.Message``, and
+      ``http.client.HTTPMessage``, what ``http.server`` hands a handler as
+      ``self.headers``): every line it gives.
+
+    A carrier whose lookups raise reads as having no such header.
+
+    >>> carrier_header([(b"tracestate", b"a=1"), (b"TraceState", b"b=2")], "tracestate")
+    (b'a=1', b'b=2')
+    >>> carrier_header({"tracestate": ["a=1", "b=2"]}, "tracestate")
+    ['a=1', 'b=2']
     """
+    if isinstance(carrier, dict):
+        return _mapping_value(carrier, name)
+    try:
+        if isinstance(carrier, list | tuple):
+            return _lines(_pair_values(carrier, name))
+        get_all = getattr(carrier, "get_all", None)
+        if callable(get_all):
+            found = get_all(name)
+            return _lines(found) if isinstance(found, list | tuple) else None
+    except Exception:  # noqa: BLE001 - an odd carrier is read as having no such header
+        return None
+    return _mapping_value(carrier, name)
+
+
+def _lines(values: list[object] | tuple[object, ...]) -> object:
+    """No line as ``None``, one as itself, several as a tuple."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _pair_values(pairs: list[object] | tuple[object, ...], name: str) -> list[object]:
+    """The values of the ``(name, value)`` pairs whose name is ``name`` in any case; other items are skipped."""
+    found: list[object] = []
+    for pair in pairs:
+        if isinstance(pair, tuple | list) and len(pair) == 2:
+            key = pair[0]
+            if isinstance(key, bytes | bytearray):
+                key = bytes(key).decode("latin-1")
+            if isinstance(key, str) and str.lower(key) == name:
+                found.append(pair[1])
+    return found
+
+
+def _mapping_value(carrier: object, name: str) -> object:
+    """The value under ``name`` in a mapping, in any of the spellings :func:`carrier_header` lists."""
     for key in (name, name.title(), name.upper(), "HTTP_" + name.upper()):
         try:
-            if key in carrier:
-                return carrier[key]
+            if key in carrier:  # type: ignore[operator]
+                return carrier[key]  # type: ignore[index]
         except Exception:  # noqa: BLE001 - an odd carrier is read as having no such header
             return None
     try:
-        for key, value in carrier.items():
+        for key, value in carrier.items():  # type: ignore[attr-defined]
             if isinstance(key, str) and key.lower() == name:
                 return value
     except Exception:  # noqa: BLE001 - same as above

@@ -4,6 +4,17 @@
 ``traceparent`` (:mod:`~flext_observability.core.tracing.traceparent`).
 This module reads, edits and writes the list; nothing here does I/O.
 
+A received list that names a key twice is kept, with the key's first entry:
+the list a vendor sends must hold each key once (§3.3.3), but nothing tells
+a receiver to discard one that does not, and the W3C test suite accepts the
+list passed on either as it came or without the repeats. The first entry is
+the most recent one (entries move to the left when updated, §3.5), and
+dropping the later ones means that what this process sends on is valid. Any
+other broken member still discards the whole list
+(see :func:`parse_tracestate`).
+
+>>> parse_tracestate("rojo=1,congo=2,rojo=3").entries
+(('rojo', '1'), ('congo', '2'))
 >>> state = parse_tracestate("congo=t61rcWkgMzE, rojo=00f067aa0ba902b7")
 >>> state.get("rojo"), format_tracestate(state)
 ('00f067aa0ba902b7', 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
@@ -213,13 +224,16 @@ def parse_tracestate(header: object) -> TraceState:
       few more (``1vendor``, ``a@b@c``);
     - values: 1 to 256 printable ASCII characters other than ``,`` and
       ``=``, the last not a space (§3.3.2.2.2); leading spaces are kept;
+    - a key that appears again keeps its first entry; the later ones, each
+      still checked as a member, are dropped (§3.3.3: "Only one entry per
+      key is allowed"; the module docstring says why the list is kept);
     - the whole header is discarded, not just a member, when a member breaks
-      those rules, a key appears twice (§3.3.3: "Only one entry per key is
-      allowed"), or more than 32 members remain (§3.3.2: "There can be a
-      maximum of 32 list-members"). The processing model allows it ("If the
-      tracestate header cannot be parsed the vendor MAY discard the entire
-      header"), the W3C test suite expects it, and forwarding only part of
-      another vendor's list would invent one that nobody sent;
+      the rules above or more than 32 members arrive, repeated keys counted
+      (§3.3.2: "There can be a maximum of 32 list-members"). The processing
+      model allows it ("If the tracestate header cannot be parsed the vendor
+      MAY discard the entire header"), the W3C test suite expects it, and
+      forwarding only part of another vendor's list would invent one that
+      nobody sent;
     - a combined value longer than :data:`MAX_TRACESTATE_HEADER_LENGTH`, or
       that is not text, is discarded unread.
 
@@ -227,27 +241,28 @@ def parse_tracestate(header: object) -> TraceState:
 
     >>> parse_tracestate(["rojo=00f067aa0ba902b7 ,", " congo=t61rcWkgMzE"]).entries
     (('rojo', '00f067aa0ba902b7'), ('congo', 't61rcWkgMzE'))
-    >>> len(parse_tracestate("rojo=1,rojo=2")), len(parse_tracestate("rojo=1,Congo=2"))
-    (0, 0)
+    >>> parse_tracestate("rojo=1,congo=2,rojo=3").entries, len(parse_tracestate("rojo=1,Congo=2"))
+    ((('rojo', '1'), ('congo', '2')), 0)
     """
     values = read_header_values(header, "tracestate", MAX_TRACESTATE_HEADER_LENGTH)
     if isinstance(values, FlextFieldError):
         return EMPTY_TRACE_STATE
     entries: dict[str, str] = {}
+    members = 0
     for raw in ",".join(values).split(","):
         member = raw.strip(OPTIONAL_WHITESPACE)
         if not member:
             continue
+        members += 1
         key, equals, value = member.partition("=")
         if (
             not equals
-            or key in entries
-            or len(entries) == MAX_TRACE_STATE_MEMBERS
+            or members > MAX_TRACE_STATE_MEMBERS
             or _KEY.fullmatch(key) is None
             or _VALUE.fullmatch(value) is None
         ):
             return EMPTY_TRACE_STATE
-        entries[key] = value
+        entries.setdefault(key, value)
     return TraceState(entries=tuple(entries.items()))
 
 

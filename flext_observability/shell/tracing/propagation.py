@@ -2,9 +2,10 @@
 
 ``inject`` writes ``traceparent``, ``tracestate`` and ``baggage`` into a
 mutable mapping (outgoing HTTP headers, a message's attributes, environment
-variables); ``extract`` reads them back from any mapping, whatever the case
-of its keys (WSGI's ``HTTP_*`` included). Neither needs a tracing service:
-both read the context kept by :mod:`flext_observability.shell.context`.
+variables); ``extract`` reads them back from any :data:`HeaderCarrier`,
+whatever the case of its keys (WSGI's ``HTTP_*`` included), with every line
+of a header sent on several. Neither needs a tracing service: both read the
+context kept by :mod:`flext_observability.shell.context`.
 
 >>> incoming = extract({"TraceParent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
 >>> incoming.span_context.span_id, incoming.span_context.remote
@@ -17,6 +18,8 @@ both read the context kept by :mod:`flext_observability.shell.context`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from email.message import Message
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -27,7 +30,17 @@ from flext_observability.core.tracing.traceparent import SpanContext, format_tra
 from flext_observability.shell.context import HasSpanIds, current_baggage, current_span_ids
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping
+    from collections.abc import MutableMapping
+
+HeaderCarrier = Mapping[Any, Any] | Sequence[tuple[str | bytes, str | bytes]] | Message
+"""Incoming headers as servers hand them over; :func:`extract` reads each kind.
+
+A mapping (a ``dict`` of headers, WSGI's ``environ``; a list value holds one
+header line each), a list of ``(name, value)`` pairs in text or bytes
+(ASGI's ``scope["headers"]``), or a message object
+(``http.client.HTTPMessage``, what ``http.server`` hands a handler as
+``self.headers``, and every ``email.message.Message``).
+"""
 
 
 @frozen(kw_only=True)
@@ -69,12 +82,21 @@ def inject(carrier: MutableMapping[str, str], span: HasSpanIds | SpanContext | N
         pass
 
 
-def extract(carrier: Mapping[Any, Any]) -> RemoteContext:
+def extract(carrier: HeaderCarrier) -> RemoteContext:
     """Read the caller's trace context and baggage from incoming headers (any case).
 
-    An invalid ``traceparent`` gives no span context (the next span starts a
-    new trace), and then ``tracestate`` is not read either, as the W3C
-    processing model requires. Never raises.
+    A header sent on several lines is read as one list, its lines joined by
+    commas in order (RFC 9110 §5.3), whatever the carrier: list values of a
+    mapping, repeated pairs of an ASGI list, repeated lines of a message.
+    Two ``traceparent`` lines are invalid (it is not a list), so they start a
+    new trace like any invalid ``traceparent``: no span context, and then
+    ``tracestate`` is not read either, as the W3C processing model requires.
+    Never raises.
+
+    >>> asgi = [(b"traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    ...         (b"tracestate", b"rojo=1"), (b"tracestate", b"congo=2")]
+    >>> extract(asgi).span_context.trace_state.entries
+    (('rojo', '1'), ('congo', '2'))
     """
     traceparent = carrier_header(carrier, "traceparent")
     context = parse_trace_context(traceparent, carrier_header(carrier, "tracestate")).value_or(None)
