@@ -69,7 +69,6 @@ _PROTOCOL_METHOD = "a Protocol's method: fuzzed on the library's implementations
 _ENUM = "an Enum: Python's own lookup by value"
 _INTERNAL = "constructed by the library only (its parts are internal); the instances it hands out are fuzzed"
 _HOOK = "a hook between the service and its series, not for users"
-_TRACING_HOOK = "a hook between the tracing service, its spans and its processor, not for users"
 
 ROLES: Final[dict[str, str]] = {
     # Enums and protocols.
@@ -120,8 +119,6 @@ ROLES: Final[dict[str, str]] = {
     "Summary.plain": NOT_FUZZED,
     "Summary.refusing": NOT_FUZZED,
     "Summary.state_of": NOT_FUZZED,
-    "BatchSpanProcessor.refuse": NOT_FUZZED,
-    "Span.report_dropped_attributes": NOT_FUZZED,
     # Top level: entities and value objects (their constructors are set-up; validation is separate).
     "FlextAlert": SETUP,
     "FlextAlert.from_dict": RUNTIME,
@@ -465,8 +462,6 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
         + [f"{kind}.state_of" for kind in ("Counter", "Gauge", "Histogram", "Summary")],
         _HOOK,
     ),
-    "BatchSpanProcessor.refuse": _TRACING_HOOK,
-    "Span.report_dropped_attributes": _TRACING_HOOK,
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -476,150 +471,7 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
 # sweep fails when an entry no longer fails, so a stale entry cannot stay.
 # ---------------------------------------------------------------------------------------------
 
-KNOWN_OPEN: Final[dict[tuple[str, str], str]] = {
-    # core/metrics/aggregation.py
-    ("fold", "values"): "core/metrics/aggregation.py:378: RuntimeError (raised, hostile #0)",
-    ("histogram_quantile", "state"): "core/metrics/aggregation.py:508: AttributeError (raised, hostile #0)",
-    ("increase", "earlier"): "core/metrics/aggregation.py:469: AttributeError (raised, hostile #0)",
-    ("increase", "later"): "core/metrics/aggregation.py:469: AttributeError (raised, hostile #0)",
-    # core/metrics/exposition.py
-    ("FamilySnapshot.state", "labels"): "core/metrics/exposition.py:66: RuntimeError (raised, hostile #0)",
-    ("MetricsSnapshot.family", "name"): "core/metrics/exposition.py:80: RuntimeError (raised, hostile #0)",
-    ("merge_snapshots", "first"): "core/metrics/exposition.py:114: AttributeError (raised, hostile #0)",
-    ("merge_snapshots", "second"): "core/metrics/exposition.py:116: AttributeError (raised, hostile #0)",
-    # core/metrics/naming.py
-    ("lint_family", "name"): "core/metrics/naming.py:365: AttributeError (raised, hostile #0)",
-    ("lint_family", "kind"): "core/metrics/naming.py:411: RuntimeError (raised, hostile #0)",
-    ("lint_family", "label_names"): "core/metrics/naming.py:511: RuntimeError (raised, hostile #0)",
-    # core/redaction.py
-    ("RedactionPolicy", "keys"): "core/redaction.py:163: RuntimeError (raised, hostile #0)",
-    ("RedactionPolicy", "query_parameters"): "core/redaction.py:517: RuntimeError (after set-up, hostile #0)",
-    ("RedactionPolicy", "safe_suffixes"): "core/redaction.py:168: RuntimeError (raised, hostile #0)",
-    ("RedactionPolicy", "glued_keys"): "core/redaction.py:178: RuntimeError (raised, hostile #0)",
-    ("RedactionPolicy", "replacement"): "core/redaction.py:548: TypeError (after set-up, hostile #0)",
-    ("is_sensitive_key", "policy"): "core/redaction.py:337: AttributeError (raised, hostile #0)",
-    ("redact_text", "policy"): "core/redaction.py:603: AttributeError (raised, hostile #0)",
-    ("redact_text", "text"): "core/redaction.py:575: TypeError (raised, hostile #0)",
-    ("redact_value", "policy"): "core/redaction.py:694: AttributeError (raised, hostile #0)",
-    ("redaction_policy", "keys"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "extra_keys"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "query_parameters"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "extra_query_parameters"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "safe_suffixes"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "glued_keys"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "ordinary_words"): "core/redaction.py:222: RuntimeError (raised, hostile #0)",
-    ("redaction_policy", "replacement"): "core/redaction.py:236: RuntimeError (raised, hostile #1)",
-    ("redaction_policy", "max_depth"): "core/redaction.py:290: RuntimeError (raised, hostile #0)",
-    # core/tracing/span_limits.py
-    ("Span.set_attribute", "key"): "core/tracing/span_limits.py:378: RuntimeError (raised, hostile #0)",
-    ("Span.set_status", "description"): "core/tracing/span_limits.py:317: RuntimeError (raised, hostile #1)",
-    ("SpanLimits", "max_attributes"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    ("SpanLimits", "max_events"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    ("SpanLimits", "max_links"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    ("SpanLimits", "max_attribute_length"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    ("SpanLimits", "max_array_length"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    ("SpanLimits", "max_span_bytes"): "core/tracing/span_limits.py:228: RuntimeError (raised, hostile #0)",
-    # shell/metrics/http.py
-    ("FlextMetricsService.serve", "host"): "shell/metrics/http.py:216: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService.serve", "port"): "shell/metrics/http.py:216: RuntimeError (raised, hostile #0)",
-    ("MetricsServer.close", "timeout"): "shell/metrics/http.py:159: RuntimeError (raised, hostile #0)",
-    ("serve_metrics", "host"): "shell/metrics/http.py:216: RuntimeError (raised, hostile #0)",
-    ("serve_metrics", "port"): "shell/metrics/http.py:216: RuntimeError (raised, hostile #0)",
-    # shell/metrics/push.py
-    ("FlextMetricsService.push", "method"): "shell/metrics/push.py:91: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService.push", "timeout"): "shell/metrics/push.py:100: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService.push", "retries"): "shell/metrics/push.py:102: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService.write_textfile", "path"): "shell/metrics/push.py:146: RuntimeError (raised, hostile #1)",
-    ("push_to_gateway", "method"): "shell/metrics/push.py:91: RuntimeError (raised, hostile #0)",
-    ("push_to_gateway", "timeout"): "shell/metrics/push.py:100: RuntimeError (raised, hostile #0)",
-    ("push_to_gateway", "retries"): "shell/metrics/push.py:102: RuntimeError (raised, hostile #0)",
-    ("push_to_gateway", "client"): "shell/metrics/push.py:110: AttributeError (raised, hostile #0)",
-    ("write_textfile", "path"): "shell/metrics/push.py:146: RuntimeError (raised, hostile #1)",
-    # shell/metrics/service.py
-    ("FlextMetricsService", "max_series"): "shell/metrics/service.py:115: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService", "max_instruments"): "shell/metrics/service.py:115: RuntimeError (raised, hostile #0)",
-    ("FlextMetricsService", "clock"): "shell/metrics/service.py:165: AttributeError (raised, hostile #0)",
-    ("FlextMetricsService.register", "registry"): "shell/metrics/service.py:487: AttributeError (raised, hostile #0)",
-    # shell/tracing/exporters.py
-    ("ConsoleSpanExporter", "stream"): "shell/tracing/exporters.py:166: RuntimeError (after set-up, hostile #0)",
-    ("FlextOtlpHttpExporter", "endpoint"): "shell/tracing/exporters.py:232: AttributeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "headers"): "shell/tracing/exporters.py:242: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "timeout"): "shell/tracing/exporters.py:238: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "compression"): "shell/tracing/exporters.py:235: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "max_retries"): "shell/tracing/exporters.py:238: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "resource"): "shell/tracing/exporters.py:246: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter", "backoff"): "shell/tracing/exporters.py:238: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter.export", "spans"): "shell/tracing/exporters.py:266: RuntimeError (raised, hostile #0)",
-    ("FlextOtlpHttpExporter.export", "timeout"): "shell/tracing/exporters.py:273: RuntimeError (raised, hostile #0)",
-    ("InMemorySpanRepository", "capacity"): "shell/tracing/exporters.py:79: RuntimeError (raised, hostile #0)",
-    ("InMemorySpanRepository.export", "spans"): "shell/tracing/exporters.py:93: RuntimeError (raised, hostile #0)",
-    (
-        "InMemorySpanRepository.query_traces",
-        "criteria",
-    ): "shell/tracing/exporters.py:123: RuntimeError (raised, hostile #0)",
-    # shell/tracing/processor.py
-    ("BatchSpanProcessor", "exporters"): "shell/tracing/processor.py:186: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "max_queue_size"): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "max_queue_bytes"): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    (
-        "BatchSpanProcessor",
-        "max_export_batch_size",
-    ): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "schedule_delay"): "shell/tracing/processor.py:160: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "export_timeout"): "shell/tracing/processor.py:160: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "metrics"): "shell/tracing/processor.py:174: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor", "time_ns"): "shell/tracing/processor.py:177: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor.force_flush", "timeout"): "shell/tracing/processor.py:382: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor.on_end", "span"): "shell/tracing/processor.py:279: AttributeError (raised, hostile #0)",
-    ("BatchSpanProcessor.on_end", "end_time_ns"): "shell/tracing/processor.py:282: RuntimeError (raised, hostile #0)",
-    ("BatchSpanProcessor.shutdown", "timeout"): "shell/tracing/processor.py:408: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "exporters"): "shell/tracing/processor.py:186: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "metrics"): "shell/tracing/processor.py:174: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "max_queue_size"): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "max_queue_bytes"): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    (
-        "FlextTracingService",
-        "max_export_batch_size",
-    ): "shell/tracing/processor.py:149: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "schedule_delay"): "shell/tracing/processor.py:160: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "export_timeout"): "shell/tracing/processor.py:160: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService.force_flush", "timeout"): "shell/tracing/processor.py:382: RuntimeError (raised, hostile #0)",
-    (
-        "FlextTracingService.from_environment",
-        "metrics",
-    ): "shell/tracing/processor.py:174: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService.shutdown", "timeout"): "shell/tracing/processor.py:408: RuntimeError (raised, hostile #0)",
-    # shell/tracing/service.py
-    ("FlextTracingService", "service_name"): "shell/tracing/service.py:449: RuntimeError (raised, hostile #1)",
-    ("FlextTracingService", "sampler"): "shell/tracing/service.py:763: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "limits"): "shell/tracing/service.py:755: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "id_generator"): "shell/tracing/service.py:763: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService", "clock"): "shell/tracing/service.py:763: RuntimeError (raised, hostile #0)",
-    (
-        "FlextTracingService.from_environment",
-        "environ",
-    ): "shell/tracing/service.py:341: RuntimeError (raised, hostile #4)",
-    (
-        "FlextTracingService.from_environment",
-        "exporters",
-    ): "shell/tracing/service.py:510: RuntimeError (raised, hostile #0)",
-    ("FlextTracingService.start_span", "name"): "shell/tracing/service.py:612: RuntimeError (raised, hostile #1)",
-    (
-        "FlextTracingService.start_span",
-        "attributes",
-    ): "shell/tracing/service.py:682: RuntimeError (using the result, hostile #0)",
-    (
-        "FlextTracingService.start_span",
-        "links",
-    ): "shell/tracing/service.py:689: RuntimeError (using the result, hostile #0)",
-    # shell/tracing/span.py
-    ("Span.add_event", "name"): "shell/tracing/span.py:272: RuntimeError (raised, hostile #1)",
-    ("Span.add_event", "attributes"): "shell/tracing/span.py:254: RuntimeError (raised, hostile #0)",
-    ("Span.add_event", "timestamp_ns"): "shell/tracing/span.py:291: RuntimeError (raised, hostile #3)",
-    ("Span.add_link", "attributes"): "shell/tracing/span.py:254: RuntimeError (raised, hostile #0)",
-    ("Span.record_exception", "attributes"): "shell/tracing/span.py:368: RuntimeError (raised, hostile #0)",
-    ("Span.update_name", "name"): "shell/tracing/span.py:401: RuntimeError (raised, hostile #1)",
-}
+KNOWN_OPEN: Final[dict[tuple[str, str], str]] = {}
 
 # ---------------------------------------------------------------------------------------------
 # Discovery.

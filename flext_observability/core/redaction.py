@@ -34,7 +34,7 @@ from typing import Final, NamedTuple, TypeVar
 
 from attrs import Factory, field, frozen
 
-from flext_observability.core.checks import describe
+from flext_observability.core.checks import describe, is_encodable
 
 K = TypeVar("K")
 
@@ -114,6 +114,7 @@ DEFAULT_REPLACEMENT: Final = "REDACTED"
 DEFAULT_MAX_DEPTH: Final = 8
 MAX_DEPTH_LIMIT: Final = 100
 """The deepest nesting a policy may allow, well inside Python's recursion limit."""
+_SHOWN_INT: Final = 10**18
 
 # Key words are stored as lowercase words joined by "_": one pass splits at
 # separators of any kind, camelCase and acronym boundaries (APIKey), and
@@ -186,43 +187,24 @@ def _sorted_set(words: frozenset[str]) -> str:
     return "frozenset({" + ", ".join(repr(word) for word in sorted(words)) + "})"
 
 
-@frozen
-class RedactionPolicy:
-    """What counts as a secret and what replaces it; build one with :func:`redaction_policy`.
-
-    ``keys`` (key words), ``glued_keys`` and ``safe_suffixes`` are lowercase
-    words joined by ``_``; ``ordinary_words`` are lowercase words and
-    ``query_parameters`` lowercase names. Containers nested more than
-    ``max_depth`` levels deep are replaced wholesale.
-    """
-
-    keys: frozenset[str] = field(repr=_sorted_set)
-    query_parameters: frozenset[str] = field(repr=_sorted_set)
-    safe_suffixes: frozenset[str] = field(repr=_sorted_set)
-    glued_keys: frozenset[str] = field(default=DEFAULT_GLUED_KEYS, repr=_sorted_set)
-    ordinary_words: frozenset[str] = field(default=DEFAULT_ORDINARY_WORDS, repr=_sorted_set)
-    replacement: str = DEFAULT_REPLACEMENT
-    max_depth: int = DEFAULT_MAX_DEPTH
-    _key_pattern: re.Pattern[str] = field(
-        init=False,
-        eq=False,
-        repr=False,
-        default=Factory(_compile_key_pattern, takes_self=True),
-    )
-
-
 def _normalised_words(setting: str, values: object, normalise: bool) -> frozenset[str]:
     if isinstance(values, str):
-        message = f"{setting} must be a collection of words, not one string; write ({values!r},)"
+        message = f"{setting} must be a collection of words, not one string; write ({describe(values)},)"
         raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
     if not isinstance(values, Iterable):
         message = f"{setting} must be a collection of words, got {describe(values)}"
         raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
+    try:
+        entries = list(values)
+    except Exception as error:  # a user's collection may fail in any way: say which setting
+        message = f"{setting} could not be read as a collection of words; pass a list or a set of str"
+        raise ValueError(message) from error
     words: set[str] = set()
-    for value in values:
+    for value in entries:
         if not isinstance(value, str):
             message = f"{setting}: every entry must be text, got {describe(value)}"
             raise ValueError(message)  # noqa: TRY004 - one exception type for every bad setting
+        # str.__str__ reads a str subclass's text without calling its overrides.
         text = str.__str__(value)
         word = _words(text).strip("_") if normalise else text.strip().lower()
         if not word:
@@ -232,11 +214,87 @@ def _normalised_words(setting: str, values: object, normalise: bool) -> frozense
     return frozenset(words)
 
 
-def _checked_replacement(replacement: object) -> str:
-    if not isinstance(replacement, str) or not replacement:
-        message = f"replacement must be non-empty text, got {describe(replacement)}"
+def _checked_replacement(replacement: str) -> str:
+    given: object = replacement  # the annotation binds type checkers, not every caller
+    text = str.__str__(given) if isinstance(given, str) else ""
+    if not text:
+        message = f"replacement must be non-empty text, got {describe(given)}"
         raise ValueError(message)
-    return str.__str__(replacement)
+    if not is_encodable(text):
+        message = "replacement must encode as UTF-8; it holds lone surrogate characters"
+        raise ValueError(message)
+    return text
+
+
+def _checked_depth(max_depth: int) -> int:
+    given: object = max_depth  # the annotation binds type checkers, not every caller
+    if type(given) is int and 1 <= given <= MAX_DEPTH_LIMIT:
+        return given
+    # Only a plain int or bool of a few digits is shown: a subclass's repr is the caller's code.
+    small = type(given) in {int, bool} and -_SHOWN_INT < given < _SHOWN_INT  # type: ignore[operator]
+    message = (
+        f"max_depth must be an integer from 1 to {MAX_DEPTH_LIMIT}, got {repr(given) if small else describe(given)}"
+    )
+    raise ValueError(message)
+
+
+# Converters of the policy's settings, one per field, so that a policy built
+# directly is checked as one built by redaction_policy: none can fail in use.
+# Words already normalised are unchanged by normalising them again.
+
+
+def _key_words(values: Iterable[str]) -> frozenset[str]:
+    return _normalised_words("keys", values, normalise=True)
+
+
+def _parameter_names(values: Iterable[str]) -> frozenset[str]:
+    return _normalised_words("query_parameters", values, normalise=False)
+
+
+def _suffix_words(values: Iterable[str]) -> frozenset[str]:
+    return _normalised_words("safe_suffixes", values, normalise=True)
+
+
+def _glued_words(values: Iterable[str]) -> frozenset[str]:
+    return _normalised_words("glued_keys", values, normalise=True)
+
+
+def _ordinary_words(values: Iterable[str]) -> frozenset[str]:
+    return _normalised_words("ordinary_words", values, normalise=False)
+
+
+@frozen
+class RedactionPolicy:
+    """What counts as a secret and what replaces it; build one with :func:`redaction_policy`.
+
+    ``keys`` (key words), ``glued_keys`` and ``safe_suffixes`` are lowercase
+    words joined by ``_``; ``ordinary_words`` are lowercase words and
+    ``query_parameters`` lowercase names. Containers nested more than
+    ``max_depth`` levels deep are replaced wholesale. Built directly, the
+    settings are checked and normalised as :func:`redaction_policy` does
+    (``ValueError`` naming the setting), so every policy works in use.
+
+    >>> RedactionPolicy(keys=["X-Pin"], query_parameters=(), safe_suffixes=()).keys
+    frozenset({'x_pin'})
+    >>> RedactionPolicy(keys=(), query_parameters=(), safe_suffixes=(), replacement=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: replacement must be non-empty text, got a value of type int
+    """
+
+    keys: frozenset[str] = field(converter=_key_words, repr=_sorted_set)
+    query_parameters: frozenset[str] = field(converter=_parameter_names, repr=_sorted_set)
+    safe_suffixes: frozenset[str] = field(converter=_suffix_words, repr=_sorted_set)
+    glued_keys: frozenset[str] = field(default=DEFAULT_GLUED_KEYS, converter=_glued_words, repr=_sorted_set)
+    ordinary_words: frozenset[str] = field(default=DEFAULT_ORDINARY_WORDS, converter=_ordinary_words, repr=_sorted_set)
+    replacement: str = field(default=DEFAULT_REPLACEMENT, converter=_checked_replacement)
+    max_depth: int = field(default=DEFAULT_MAX_DEPTH, converter=_checked_depth)
+    _key_pattern: re.Pattern[str] = field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=Factory(_compile_key_pattern, takes_self=True),
+    )
 
 
 def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-only
@@ -286,16 +344,13 @@ def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-o
         message = f"glued_keys must be key words too; add {sorted(glued - key_words)} to keys or extra_keys"
         raise ValueError(message)
     ordinary = _normalised_words("ordinary_words", ordinary_words, normalise=False)
-    if type(max_depth) is not int or not 1 <= max_depth <= MAX_DEPTH_LIMIT:
-        message = f"max_depth must be an integer from 1 to {MAX_DEPTH_LIMIT}, got {max_depth!r}"
-        raise ValueError(message)
     return RedactionPolicy(
         keys=key_words,
         query_parameters=parameters,
         safe_suffixes=suffixes,
         glued_keys=glued,
         ordinary_words=ordinary,
-        replacement=_checked_replacement(replacement),
+        replacement=replacement,
         max_depth=max_depth,
     )
 
@@ -322,7 +377,14 @@ def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
     [True, True, True, True]
     >>> [is_sensitive_key(DEFAULT_POLICY, key) for key in ("max_tokens", "auth_method", "cache_key", "bypass", 42)]
     [False, False, False, False, False]
+
+    Like every function here that takes a policy, anything that is not a
+    :class:`RedactionPolicy` is read as :data:`DEFAULT_POLICY`: redaction
+    never raises, and never stops hiding secrets.
     """
+    given: object = policy  # the annotation binds type checkers, not every caller
+    if not isinstance(given, RedactionPolicy):
+        policy = DEFAULT_POLICY
     if not issubclass(type(key), str):
         return False
     text = str.__str__(key)
@@ -569,10 +631,24 @@ def redact_text(policy: RedactionPolicy, text: str) -> str:
     "config {'host': 'db', 'api_key': 'REDACTED'}"
     >>> redact_text(DEFAULT_POLICY, "CREATE ROLE etl LOGIN PASSWORD 'hunter2'; login failed, password: hunter2")
     "CREATE ROLE etl LOGIN PASSWORD 'REDACTED'; login failed, password: REDACTED"
+
+    ``text`` that is not a ``str`` cannot be read without running its own
+    code (its ``__str__``), so it is replaced whole: the result is the
+    policy's replacement. A policy that is not a :class:`RedactionPolicy`
+    is read as :data:`DEFAULT_POLICY`.
+
+    >>> redact_text(DEFAULT_POLICY, b"password=x"), redact_text(None, "token=abc")
+    ('REDACTED', 'token=REDACTED')
     """
-    if type(text) is not str:
+    given: object = policy  # the annotation binds type checkers, not every caller
+    if not isinstance(given, RedactionPolicy):
+        policy = DEFAULT_POLICY
+    raw: object = text
+    if type(raw) is not str:
+        if not isinstance(raw, str):
+            return policy.replacement
         # A subclass could answer the substring checks below as it likes.
-        text = str.__str__(text)
+        text = str.__str__(raw)
     if text.isidentifier():
         # No rule can match without "://", "=", a quote, a space or a colon.
         return text
@@ -714,20 +790,25 @@ def redact_value(policy: RedactionPolicy, value: object) -> object:
     >>> loop["self"] = loop
     >>> redact_value(DEFAULT_POLICY, loop)
     {'name': 'loop', 'self': 'REDACTED'}
+
+    A policy that is not a :class:`RedactionPolicy` is read as :data:`DEFAULT_POLICY`.
     """
-    return _redact(policy, value, 0, ())
+    given: object = policy  # the annotation binds type checkers, not every caller
+    return _redact(given if isinstance(given, RedactionPolicy) else DEFAULT_POLICY, value, 0, ())
 
 
 def redact_mapping(policy: RedactionPolicy, mapping: Mapping[str, object]) -> dict[str, object]:
     """A top-level event with its secrets replaced, as a new ``dict``; never raises.
 
     The same as :func:`redact_value` for a mapping, except that the result is
-    always a ``dict``: an event that cannot be read gives an empty one.
+    always a ``dict``: an event that cannot be read gives an empty one. A
+    policy that is not a :class:`RedactionPolicy` is read as :data:`DEFAULT_POLICY`.
 
     >>> redact_mapping(DEFAULT_POLICY, {"event": "loaded", "sessionId": "8f3a", "rows": 120})
     {'event': 'loaded', 'sessionId': 'REDACTED', 'rows': 120}
     """
     try:
-        return _redact_entries(policy, mapping, 0, ())
+        given: object = policy  # the annotation binds type checkers, not every caller
+        return _redact_entries(given if isinstance(given, RedactionPolicy) else DEFAULT_POLICY, mapping, 0, ())
     except Exception:  # noqa: BLE001 - an unreadable event has nothing that can be shown safely
         return {}

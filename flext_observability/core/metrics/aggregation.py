@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from itertools import accumulate, pairwise
-from typing import TYPE_CHECKING, Final, TypeVar, final
+from typing import TYPE_CHECKING, Final, TypeVar, cast, final
 
 from attrs import frozen
 from returns.result import Failure, Result, Success
@@ -46,7 +46,7 @@ from flext_observability.core.errors import FlextErrorCode, FlextFieldError, Fle
 from flext_observability.core.metrics.sketch import SketchState, sketch_add, sketch_merge
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 __all__ = [
     "DEFAULT_BUCKETS",
@@ -367,20 +367,50 @@ def identity(state: S) -> S:
 def fold(state: S, values: Iterable[object]) -> Result[S, FlextValidationError]:
     """``state`` after observing each of ``values`` in turn; the first refusal stops it.
 
-    A refused value is reported as ``values[i]``. Exceptions raised by the
-    iterable itself propagate: they are the caller's bugs, not bad values.
+    A refused value is reported as ``values[i]``. ``values`` that are not
+    iterable, or whose iteration raises, are a ``WRONG_TYPE`` failure of
+    ``values``: fold never raises, whatever it is given.
 
     >>> print(fold(CounterState(), [1, 2, -3, 4]).failure())
     invalid counter: values[2]: a counter only goes up; got -3.0
     (use a gauge for values that go down) [negative_counter]
+    >>> print(fold(CounterState(), 3).failure())
+    invalid aggregation: values: expected an iterable of numbers, got a value of type int [wrong_type]
     """
     current = state
-    for index, value in enumerate(values):
+    items = _iterate(values)
+    if items is None:
+        return _unreadable_values(values)
+    index = 0
+    while True:
+        try:
+            value = next(items)
+        except StopIteration:
+            return Success(current)
+        except Exception:  # noqa: BLE001 - a user's iterator may fail in any way; report it
+            return _unreadable_values(values)
         result = observe(current, value)
         if isinstance(result, Failure):
             return Failure(_renamed_value(result.failure(), f"values[{index}]"))
         current = result.unwrap()
-    return Success(current)
+        index += 1
+
+
+def _iterate(values: object) -> Iterator[object] | None:
+    """An iterator over ``values``, or ``None`` when ``values`` is not iterable."""
+    try:
+        return iter(cast("Iterable[object]", values))
+    except Exception:  # noqa: BLE001 - a user's __iter__ may fail in any way; report it
+        return None
+
+
+def _unreadable_values(values: object) -> Failure[FlextValidationError]:
+    return invalid_one(
+        "aggregation",
+        FlextErrorCode.WRONG_TYPE,
+        "values",
+        f"expected an iterable of numbers, got {describe(values)}",
+    )
 
 
 def _renamed_value(error: FlextValidationError, field: str) -> FlextValidationError:
@@ -402,8 +432,9 @@ def histogram_quantile(state: HistogramState, q: float) -> float:
     linearly inside it, from 0 for the first bucket (or returns the first
     bound when it is not positive). In the ``+Inf`` bucket it returns the
     highest finite bound. A hand-made state that breaks the histogram rules
-    gives NaN too; valid counts are never negative, so the cumulative counts
-    never decrease and Prometheus's ``ensureMonotonic`` has nothing to fix.
+    gives NaN too, and so does anything that is not a ``HistogramState``;
+    valid counts are never negative, so the cumulative counts never decrease
+    and Prometheus's ``ensureMonotonic`` has nothing to fix.
 
     >>> state = HistogramState(bounds=(1.0, 2.0, 4.0), counts=(2, 2, 4, 2), sum=25.0, count=10)
     >>> [histogram_quantile(state, q) for q in (0.0, 0.1, 0.5, 0.95)]
@@ -421,7 +452,8 @@ def histogram_quantile(state: HistogramState, q: float) -> float:
         return -math.inf
     if level > 1:
         return math.inf
-    if not _is_well_formed_histogram(state) or not state.bounds:
+    given: object = state  # the annotation binds type checkers, not every caller
+    if not isinstance(given, HistogramState) or not _is_well_formed_histogram(given) or not given.bounds:
         return math.nan
     cumulative = state.cumulative
     observations = cumulative[-1]
@@ -465,10 +497,27 @@ def increase(earlier: CounterState, later: CounterState) -> float:
     15.0
     >>> increase(CounterState(value=10.0), CounterState(value=4.0))  # reset in between
     4.0
+
+    NaN when either is not a ``CounterState`` holding a finite number zero or
+    more (a hand-made state): there is no increase to read, and it never raises.
+
+    >>> increase(CounterState(value=1.0), "3.0")
+    nan
     """
-    if later.value < earlier.value:
-        return float(later.value)
-    return float(later.value - earlier.value)
+    first = _counter_reading(earlier)
+    second = _counter_reading(later)
+    if first is None or second is None:
+        return math.nan
+    if second < first:
+        return second
+    return second - first
+
+
+def _counter_reading(state: object) -> float | None:
+    """A counter state's value when it is a valid one, else ``None``."""
+    if not isinstance(state, CounterState):
+        return None
+    return _counter_value([], "value", state.value)
 
 
 def _kind(problems: Problems, field: str, state: object) -> str | None:

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, invalid
-from flext_observability.core.errors import FlextValidationError
+from flext_observability.core.checks import Problems, add, describe, invalid
+from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.metrics.aggregation import (
     AggregationState,
     CounterState,
@@ -39,7 +39,7 @@ from flext_observability.core.records import nest_errors
 from flext_observability.core.values import MetricKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 LabelPairs = tuple[tuple[str, str], ...]
 """A series' labels as (name, value) pairs in the instrument's label order."""
@@ -60,10 +60,20 @@ class FamilySnapshot:
     series: tuple[SeriesSnapshot, ...]
 
     def state(self, **labels: str) -> AggregationState | None:
-        """The state of the series with exactly these labels, if any."""
-        wanted = sorted(labels.items())
+        """The state of the series with exactly these labels, if any.
+
+        Label values are text; no series has a label value that is not a
+        ``str``, so such a value finds ``None``.
+        """
+        wanted: dict[str, str] = {}
+        given: Mapping[str, object] = labels  # the annotation binds type checkers, not every caller
+        for key, value in given.items():
+            if not isinstance(value, str):
+                return None
+            # str.__str__ reads a str subclass's text without calling its overrides.
+            wanted[str.__str__(key)] = str.__str__(value)
         for series in self.series:
-            if sorted(series.labels) == wanted:
+            if dict(series.labels) == wanted:
                 return series.state
         return None
 
@@ -75,9 +85,13 @@ class MetricsSnapshot:
     families: tuple[FamilySnapshot, ...]
 
     def family(self, name: str) -> FamilySnapshot | None:
-        """The family called ``name`` (for counters, with or without ``_total``)."""
+        """The family called ``name`` (for counters, with or without ``_total``); ``None`` for a non-str."""
+        given: object = name  # the annotation binds type checkers, not every caller
+        if not isinstance(given, str):
+            return None
+        text = str.__str__(given)
         for family in self.families:
-            if name in {family.spec.name, family.spec.exposed_name}:
+            if text in {family.spec.name, family.spec.exposed_name}:
                 return family
         return None
 
@@ -109,10 +123,25 @@ def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[M
 
     Counters, histograms and summaries add up; gauges are summed (see
     :func:`~flext_observability.core.metrics.aggregation.merge`). Families defined
-    differently in the two snapshots are a failure.
+    differently in the two snapshots are a failure, and so is anything that
+    is not a well-formed ``MetricsSnapshot`` (``WRONG_TYPE``): it never raises.
+
+    >>> print(merge_snapshots(MetricsSnapshot(families=()), None).failure())
+    invalid snapshot: second: expected a MetricsSnapshot made by a metrics service,
+    got a value of type NoneType [wrong_type]
     """
-    families = {family.spec.name: family for family in first.families}
     problems: Problems = []
+    for field, snapshot in (("first", first), ("second", second)):
+        if not _is_well_formed_snapshot(snapshot):
+            add(
+                problems,
+                FlextErrorCode.WRONG_TYPE,
+                field,
+                f"expected a MetricsSnapshot made by a metrics service, got {describe(snapshot)}",
+            )
+    if problems:
+        return invalid("snapshot", problems)
+    families = {family.spec.name: family for family in first.families}
     for family in second.families:
         if family.spec.name not in families:
             families[family.spec.name] = family
@@ -125,6 +154,49 @@ def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[M
     if problems:
         return invalid("snapshot", problems)
     return Success(MetricsSnapshot(families=tuple(families[name] for name in sorted(families))))
+
+
+def _is_well_formed_snapshot(snapshot: object) -> bool:
+    # Exact types only: a hand-made snapshot's subclasses could override the hashing and comparisons merging uses.
+    return (
+        isinstance(snapshot, MetricsSnapshot)
+        and type(snapshot.families) is tuple
+        and all(_is_well_formed_family(family) for family in snapshot.families)
+    )
+
+
+def _is_well_formed_family(family: object) -> bool:
+    return (
+        isinstance(family, FamilySnapshot)
+        and _is_well_formed_spec(family.spec)
+        and type(family.series) is tuple
+        and all(type(series) is SeriesSnapshot and _is_text_pairs(series.labels) for series in family.series)
+    )
+
+
+def _is_well_formed_spec(spec: object) -> bool:
+    if not isinstance(spec, InstrumentSpec):
+        return False
+    kind: object = spec.kind  # attrs checks no types: a hand-made spec may hold anything
+    return (
+        isinstance(kind, MetricKind)
+        and type(spec.name) is str
+        and type(spec.help) is str
+        and type(spec.unit) is str
+        and _is_tuple_of(spec.label_names, str)
+        and _is_tuple_of(spec.buckets, float)
+        and _is_tuple_of(spec.quantiles, float)
+    )
+
+
+def _is_tuple_of(value: object, kind: type) -> bool:
+    return type(value) is tuple and all(type(item) is kind for item in value)
+
+
+def _is_text_pairs(labels: object) -> bool:
+    return type(labels) is tuple and all(
+        type(pair) is tuple and len(pair) == 2 and _is_tuple_of(pair, str) for pair in labels
+    )
 
 
 class ExpositionSample(NamedTuple):

@@ -56,7 +56,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Final
 
-from flext_observability.core.checks import key_path
+from flext_observability.core.checks import add, check_choice, describe, key_path
 from flext_observability.core.errors import FlextErrorCode, FlextFieldError
 from flext_observability.core.values import MetricKind
 
@@ -487,6 +487,10 @@ def lint_family(
     error per promtool line, in a stable order: the name's problems (camelCase,
     colon, abbreviations, units, types, suffixes), then the help, then each
     label in the given order. It is empty when promtool would stay silent.
+    Arguments that cannot be linted (a ``name`` that is not text, a ``kind``
+    that is not a :class:`MetricKind` or its value, ``label_names`` that are
+    not an iterable of text) are reported alone, as ``wrong_type`` or
+    ``invalid_choice`` errors: it never raises.
 
     >>> [error.message for error in lint_family("job_latency_milliseconds", MetricKind.HISTOGRAM, help_text="Job.")]
     ["use base unit 'seconds' instead of 'milliseconds': record seconds (divide by 1000) and rename it to
@@ -498,7 +502,22 @@ def lint_family(
     name naming_total_suffix
     help missing_help
     labels['le'] naming_reserved_label
+    >>> for error in lint_family(5, "meter", help_text="Rows.", label_names="tap"):
+    ...     print(error.field, error.code.value)
+    name wrong_type
+    kind invalid_choice
+    labels wrong_type
     """
+    problems: list[FlextFieldError] = []
+    checked_name = _text(problems, "name", name)
+    checked_kind = check_choice(problems, "kind", kind, MetricKind)
+    labels = _label_texts(problems, label_names)
+    if checked_name is None or checked_kind is None or labels is None:
+        return tuple(problems)
+    return _lint(checked_name, checked_kind, help_text, labels)
+
+
+def _lint(name: str, kind: MetricKind, help_text: object, label_names: list[str]) -> tuple[FlextFieldError, ...]:
     errors = _name_errors(name, kind)
     if not _has_help(help_text):
         errors.append(
@@ -511,3 +530,31 @@ def lint_family(
     for label in dict.fromkeys(label_names):
         errors.extend(_label_errors(label, kind))
     return tuple(errors)
+
+
+def _text(problems: list[FlextFieldError], field: str, value: object) -> str | None:
+    """``value`` as a plain ``str``, or ``None`` (reported) when it is not text."""
+    if isinstance(value, str):
+        # str.__str__ reads a str subclass's text without calling its overrides.
+        return str.__str__(value)
+    add(problems, FlextErrorCode.WRONG_TYPE, field, f"expected text (str), got {describe(value)}")
+    return None
+
+
+def _label_texts(problems: list[FlextFieldError], value: object) -> list[str] | None:
+    """The label names as plain text, or ``None`` (reported) when they cannot be read."""
+    if isinstance(value, str | bytes | bytearray):
+        add(problems, FlextErrorCode.WRONG_TYPE, "labels", f"expected label names, got {describe(value)}")
+        return None
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except Exception:  # noqa: BLE001 - a user's iterable may fail in any way; report it
+        add(
+            problems, FlextErrorCode.WRONG_TYPE, "labels", f"expected an iterable of label names, got {describe(value)}"
+        )
+        return None
+    before = len(problems)
+    texts = [_text(problems, f"labels[{index}]", item) for index, item in enumerate(items)]
+    if len(problems) != before:
+        return None
+    return [text for text in texts if text is not None]

@@ -214,7 +214,11 @@ class SpanLimits:
     redaction: RedactionPolicy = DEFAULT_POLICY
 
     def __attrs_post_init__(self) -> None:
-        """Refuse limits no span could live with (a set-up mistake)."""
+        """Refuse limits no span could live with (a set-up mistake); keep each as a plain ``int``.
+
+        An ``int`` subclass is read by ``int.__int__`` (its own methods may
+        raise or lie) and stored as the plain value, so no span ever calls it.
+        """
         for name, top in (
             ("max_attributes", MAX_ATTRIBUTE_VALUE_LENGTH),
             ("max_events", MAX_ATTRIBUTE_VALUE_LENGTH),
@@ -224,9 +228,13 @@ class SpanLimits:
             ("max_span_bytes", MAX_SPAN_BYTES),
         ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-                message = f"{name} must be an int from 0 to {top}, not {value!r}"
+            plain = int.__int__(value) if isinstance(value, int) and not isinstance(value, bool) else None
+            if plain is None or not 0 <= plain <= top:
+                shown = describe(value) if plain is None else str(plain) if plain.bit_length() < 64 else "a huge int"
+                message = f"{name} must be an int from 0 to {top}, not {shown}"
                 raise ValueError(message)
+            if type(value) is not int:
+                object.__setattr__(self, name, plain)
 
     @property
     def byte_ceiling(self) -> int:
@@ -289,9 +297,12 @@ def clean_name(name: object, fallback: str = "unnamed") -> str:
     >>> clean_name("load"), clean_name(""), clean_name("x" * 300) == "x" * 255, clean_name("bad\udc80")
     ('load', 'unnamed', True, 'bad?')
     """
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
         return fallback
+    # ``str.__str__`` reads a subclass's text without calling its own methods (which may raise or lie).
     text = str.__str__(name)[:MAX_NAME_LENGTH]
+    if not text:
+        return fallback
     return text if text.isascii() or is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
@@ -314,9 +325,11 @@ def redacted_description(description: object, limits: SpanLimits = DEFAULT_LIMIT
     >>> redacted_description(5)
     ''
     """
-    if not isinstance(description, str) or not description:
+    if not isinstance(description, str):
         return ""
     text = str.__str__(description)
+    if not text:
+        return ""
     text = text if text.isascii() or is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
     return redact_text(limits.redaction, text)[: limits.max_attribute_length]
 
@@ -346,7 +359,11 @@ def limit_attribute(
     >>> limit_attribute("ids", [1, 2, 3], SpanLimits(max_array_length=3)), limit_attribute("bad", object())
     (((1, 2, 3), False), (None, False))
     """
-    if not isinstance(key, str) or not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
+    if type(key) is not str:
+        if not isinstance(key, str):
+            return None, False
+        key = str.__str__(key)  # a subclass's own methods may raise or lie
+    if not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
         return None, False
     problems: Problems = []
     length, items = limits.max_attribute_length, limits.max_array_length
@@ -374,8 +391,9 @@ def attribute_problem(key: object, value: object, limits: SpanLimits = DEFAULT_L
     >>> attribute_problem("", 1)
     'the key must be non-empty text of at most 255 characters, not an empty text'
     """
-    if not isinstance(key, str) or not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
-        shown = "an empty text" if key == "" else describe(key)
+    text = str.__str__(key) if isinstance(key, str) else None
+    if text is None or not text or len(text) > MAX_NAME_LENGTH or not is_encodable(text):
+        shown = "an empty text" if text == "" else describe(key)
         return f"the key must be non-empty text of at most {MAX_NAME_LENGTH} characters, not {shown}"
     problems: Problems = []
     precut, _ = _precut(value, limits.max_attribute_length, limits.max_array_length)

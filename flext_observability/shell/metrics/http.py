@@ -21,6 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from prometheus_client import make_wsgi_app
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.checks import as_number, describe
 from flext_observability.core.errors import FlextExportError
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.shell.library_log import library_logger
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _LOG: Final = library_logger("flext_observability.http")
+_MAX_PORT: Final = 65535
+_SHOWN_INT: Final = 10**18
 
 
 def make_metrics_app(
@@ -46,8 +49,10 @@ def make_metrics_app(
 
     With ``basic_auth=(user, password)``, requests without those credentials
     get 401. Mount it under an existing WSGI app's ``/metrics`` with
-    ``path=None``.
+    ``path=None``. A ``path`` that is neither text nor ``None`` raises
+    ``ValueError`` (a set-up mistake).
     """
+    path = _checked_path(path)
     inner = make_wsgi_app(registry)
     expected = _expected_credentials(basic_auth)
 
@@ -76,6 +81,17 @@ def make_metrics_app(
             return [b"metrics are unavailable; see the application log\n"]
 
     return app
+
+
+def _checked_path(path: object) -> str | None:
+    """``path`` as plain text (each scrape compares it), or ``None``."""
+    if path is None:
+        return None
+    if not isinstance(path, str):
+        message = f"path must be text such as '/metrics', or None, got {describe(path)}"
+        raise ValueError(message)  # noqa: TRY004 - the one exception type serve_metrics turns into a Failure
+    # str.__str__ reads a str subclass's text without calling its overrides.
+    return str.__str__(path)
 
 
 def _expected_credentials(basic_auth: object) -> bytes | None:
@@ -141,6 +157,17 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
         _LOG.debug("a /metrics request from %s failed", client_address, exc_info=True)
 
 
+_DEFAULT_CLOSE_WAIT: Final = 5.0
+
+
+def _wait_seconds(timeout: object) -> float:
+    """``timeout`` as seconds ``threading`` accepts; the default for anything but a number of 0 or more."""
+    seconds = as_number(timeout)
+    if seconds is None or not seconds >= 0:  # NaN is not 0 or more
+        return _DEFAULT_CLOSE_WAIT
+    return min(seconds, threading.TIMEOUT_MAX)
+
+
 class MetricsServer:
     """A running ``/metrics`` server: where it listens, and how to stop it."""
 
@@ -153,10 +180,14 @@ class MetricsServer:
         self.url = f"{scheme}://{self.host}:{self.port}/metrics"
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop serving and release the port; waits at most ``timeout`` seconds."""
+        """Stop serving and release the port; waits at most ``timeout`` seconds for the server's thread.
+
+        A ``timeout`` that is not a number of 0 or more (NaN, text, ...) waits
+        the default 5 seconds; closing never raises.
+        """
         self._server.shutdown()
         self._server.server_close()
-        self._thread.join(timeout)
+        self._thread.join(_wait_seconds(timeout))
 
     def __enter__(self) -> Self:
         """Use the server as a context manager that closes it."""
@@ -180,17 +211,25 @@ def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messa
     """Serve the registry on ``host:port`` (port 0 picks a free one) in a daemon thread.
 
     ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
-    A failure's target and message pass ``redaction``.
+    A failure's target and message pass ``redaction``; a ``host`` that is
+    not text or a ``port`` that is not an integer from 0 to 65535 is a
+    failure that names it.
     """
+    address = _address(host, port)
+    where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else "metrics server"
+    given_path: object = path  # the annotation binds type checkers, not every caller
+    shown_path = str.__str__(given_path) if isinstance(given_path, str) else describe(given_path)
 
     def failure(message: str) -> Failure[FlextExportError]:
-        where = redact_text(redaction, f"{host}:{port}")
-        return Failure(FlextExportError(target=where, message=redact_text(redaction, message)))
+        return Failure(FlextExportError(target=redact_text(redaction, where), message=redact_text(redaction, message)))
 
+    if isinstance(address, str):
+        return failure(f"cannot serve {shown_path}: {address}")
+    host, port = address
     try:
         app = make_metrics_app(registry, path=path, basic_auth=basic_auth)
     except ValueError as error:
-        return failure(f"cannot serve {path}: {error}")
+        return failure(f"cannot serve {shown_path}: {error}")
     server: WSGIServer | None = None
     try:
         server = make_server(
@@ -213,10 +252,23 @@ def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messa
             if isinstance(error, OSError) and error.strerror
             else f"{type(error).__name__}: {error}"
         )
-        return failure(f"cannot serve {path} on {host}:{port}: {reason}")
+        return failure(f"cannot serve {shown_path} on {where}: {reason}")
     thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
     thread.start()
     return Success(MetricsServer(server, thread, "https" if tls is not None else "http"))
+
+
+def _address(host: object, port: object) -> tuple[str, int] | str:
+    """``(host, port)`` as plain values, or what is wrong with them (the failure's target too)."""
+    if not isinstance(host, str):
+        return f"host must be text (a name or an address), got {describe(host)}"
+    # Plain values only: a subclass's str() and comparisons are the caller's code.
+    text = str.__str__(host)
+    number = int.__int__(port) if isinstance(port, int) and not isinstance(port, bool) else -1
+    if not 0 <= number <= _MAX_PORT:
+        shown = str(port) if type(port) is int and abs(port) < _SHOWN_INT else describe(port)
+        return f"port must be an integer from 0 to {_MAX_PORT} (0 picks a free one), got {shown}"
+    return text, number
 
 
 def _server_context(certfile: str, keyfile: str) -> ssl.SSLContext:

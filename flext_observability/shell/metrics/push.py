@@ -28,13 +28,13 @@ from prometheus_client import write_to_textfile
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import describe
+from flext_observability.core.checks import as_number, describe
 from flext_observability.core.errors import FlextExportError
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
-from flext_observability.shell.http_client import DEFAULT_CLIENT, HttpClient, HttpError, RetryPolicy
+from flext_observability.shell.http_client import DEFAULT_CLIENT, MAX_ATTEMPTS, HttpClient, HttpError, RetryPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from prometheus_client.registry import Collector
 
@@ -44,6 +44,7 @@ PushMethod = Literal["push", "pushadd", "delete"]
 _BACKOFF_SECONDS: Final = 0.2
 _HTTP_METHODS: Final = {"push": "PUT", "pushadd": "POST", "delete": "DELETE"}
 _SERVER_ERRORS: Final = frozenset(range(500, 600))
+_SHOWN_INT: Final = 10**18
 
 
 def _path_pair(name: str, value: str) -> str:
@@ -88,27 +89,64 @@ def push_to_gateway(  # noqa: PLR0913 - the gateway's parameters plus timeout, r
     export to http://REDACTED:REDACTED@127.0.0.1:9 failed: invalid push method 'put'; use push, pushadd or delete
     """
     target = _redacted(redaction, gateway_url)
-    if method not in _HTTP_METHODS:
-        return _failure(redaction, target, f"invalid push method {method!r}; use push, pushadd or delete")
-    given_timeout: object = timeout  # callers outside the type checker may pass anything
-    given_retries: object = retries
-    if (
-        isinstance(given_timeout, bool)
-        or not isinstance(given_timeout, int | float)
-        or not 0 < given_timeout < math.inf
-    ):
-        return _failure(redaction, target, f"timeout must be a positive number of seconds, not {timeout!r}")
-    if isinstance(given_retries, bool) or not isinstance(given_retries, int) or given_retries < 0:
-        return _failure(redaction, target, f"retries must be 0 or more, not {retries!r}")
+    checked = _checked_arguments(method, timeout, retries, client)
+    if isinstance(checked, str):
+        return _failure(redaction, target, checked)
+    verb, seconds, extra, send = checked
     try:
         url = _group_url(gateway_url, job, dict(grouping_key or {}))
-        body = b"" if method == "delete" else generate_latest(registry)
+        body = b"" if verb == "delete" else generate_latest(registry)
     except Exception as error:  # noqa: BLE001 - a collector that fails to render becomes a Failure
-        return _failure(redaction, target, f"rendering failed: {type(error).__name__}: {error}")
-    policy = RetryPolicy(attempts=retries + 1, backoff=_BACKOFF_SECONDS, retry_statuses=_SERVER_ERRORS)
-    headers = {} if method == "delete" else {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
-    sent = client.send(_HTTP_METHODS[method], url, body=body, headers=headers, timeout=timeout, retry=policy)
-    return sent.map(lambda _: None).alt(lambda error: _export_error(redaction, target, error))
+        return _failure(redaction, target, f"rendering failed: {type(error).__name__}: {_error_text(error)}")
+    policy = RetryPolicy(attempts=extra + 1, backoff=_BACKOFF_SECONDS, retry_statuses=_SERVER_ERRORS)
+    headers = {} if verb == "delete" else {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
+    try:
+        sent = send(_HTTP_METHODS[verb], url, body=body, headers=headers, timeout=seconds, retry=policy)
+    except Exception as error:  # noqa: BLE001 - another client than the library's may raise; a Failure all the same
+        return _failure(redaction, target, f"the client failed: {type(error).__name__}: {_error_text(error)}")
+    if isinstance(sent, Success):
+        return Success(None)
+    if isinstance(sent, Failure) and isinstance(sent.failure(), HttpError):
+        return Failure(_export_error(redaction, target, sent.failure()))
+    return _failure(redaction, target, f"the client answered {describe(sent)}, not a Result of the HTTP exchange")
+
+
+def _checked_arguments(
+    method: object, timeout: object, retries: object, client: object
+) -> tuple[str, float, int, Callable[..., object]] | str:
+    """The method, seconds, retries and the client's ``send``, as plain values; or what is wrong with them."""
+    # Plain values only: a subclass's comparisons and hashing are the caller's code.
+    verb = str.__str__(method) if isinstance(method, str) else ""
+    if verb not in _HTTP_METHODS:
+        return f"invalid push method {describe(method)}; use push, pushadd or delete"
+    seconds = as_number(timeout)
+    if seconds is None or not 0 < seconds < math.inf:
+        return f"timeout must be a positive number of seconds, not {_shown(timeout)}"
+    extra = int.__int__(retries) if isinstance(retries, int) and not isinstance(retries, bool) else -1
+    if not 0 <= extra < MAX_ATTEMPTS:
+        return f"retries must be from 0 to {MAX_ATTEMPTS - 1}, not {_shown(retries)}"
+    try:
+        send = getattr(client, "send", None)
+    except Exception:  # noqa: BLE001 - a property that raises is no client either
+        send = None
+    if not callable(send):
+        return f"client must be an HttpClient, got {describe(client)}"
+    return verb, seconds, extra, send
+
+
+def _shown(value: object) -> str:
+    """A number as written (plain ints and floats only), anything else by its type."""
+    if type(value) is float or (type(value) is int and abs(value) < _SHOWN_INT):
+        return repr(value)
+    return describe(value)
+
+
+def _error_text(error: BaseException) -> str:
+    """An exception's message; one whose ``str()`` fails is named by its type only."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - the message is the raiser's code
+        return "(no readable message)"
 
 
 def _group_url(gateway: str, job: str, grouping_key: Mapping[str, str]) -> str:
@@ -143,7 +181,8 @@ def write_textfile(
     given: object = path  # checked: the caller's type hints are not promises at run time
     if not isinstance(given, str | Path):
         return _failure(redaction, "textfile", f"path must be a str or a Path, got {describe(given)}")
-    target = Path(given)
+    # str.__str__ reads a str subclass's text without calling its overrides.
+    target = Path(str.__str__(given) if isinstance(given, str) else given)
     if target.suffix != ".prom":
         return _failure(
             redaction,
@@ -153,5 +192,5 @@ def write_textfile(
     try:
         write_to_textfile(str(target), registry)
     except Exception as error:  # noqa: BLE001 - a full disk or a missing folder becomes a Failure
-        return _failure(redaction, _redacted(redaction, target), f"{type(error).__name__}: {error}")
+        return _failure(redaction, _redacted(redaction, target), f"{type(error).__name__}: {_error_text(error)}")
     return Success(target)

@@ -28,7 +28,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import Problems, add, invalid_one
+from flext_observability.core.checks import Problems, add, describe, invalid_one
 from flext_observability.core.errors import FlextErrorCode, FlextExportError, FlextValidationError
 from flext_observability.core.metrics.aggregation import (
     CounterState,
@@ -80,6 +80,9 @@ DEFAULT_MAX_INSTRUMENTS: Final = 1000
 """Instruments one service may define (the self-metrics included)."""
 
 _RECORDED_HELP: Final = "Recorded from FlextMetric entities."
+_SELF_METRICS: Final = 3
+"""The service's own counters: rejected samples, series overflows, redacted label values."""
+_SHOWN_INT: Final = 10**18
 
 
 class SummaryRow(NamedTuple):
@@ -110,15 +113,19 @@ class FlextMetricsService:
 
         New label values are redacted with ``redaction``, the policy logs
         use; ``time()`` timers read ``clock``'s monotonic time (the system's
-        by default). Raises ``ValueError`` for caps below 1 (a set-up mistake).
+        by default). Set-up mistakes raise, naming the argument: ``ValueError``
+        for a cap that is not an integer of at least 1 (``max_instruments``
+        at least 4: the three self-metrics count), ``TypeError`` for a
+        ``redaction`` that is not a policy or a ``clock`` without ``monotonic()``.
         """
-        if max_series < 1 or max_instruments < 1:
-            message = "max_series and max_instruments must be at least 1"
-            raise ValueError(message)
-        self._max_series = max_series
-        self._max_instruments = max_instruments
+        self._max_series = _checked_cap("max_series", max_series, 1)
+        self._max_instruments = _checked_cap("max_instruments", max_instruments, _SELF_METRICS + 1)
+        given: object = redaction  # the annotation binds type checkers, not every caller
+        if not isinstance(given, RedactionPolicy):
+            message = f"redaction must be a RedactionPolicy (see redaction_policy()), got {describe(given)}"
+            raise TypeError(message)
         self._redaction = redaction
-        self._clock = clock if clock is not None else SystemClock()
+        self._clock = _checked_clock(clock)
         self._lock = fork_safe_lock()
         self._families: dict[str, Family] = {}
         self._callbacks: dict[str, CallbackFamily] = {}
@@ -482,11 +489,24 @@ class FlextMetricsService:
             return Failure(FlextExportError(target="exposition", message=message))
 
     def register(self, registry: CollectorRegistry) -> Result[Collector, FlextExportError]:
-        """Add this service's collector to another registry (yours, or prometheus_client's default)."""
+        """Add this service's collector to another registry (yours, or prometheus_client's default).
+
+        ``registry`` is a ``CollectorRegistry`` or any object with a
+        ``register(collector)`` method; anything else raises ``TypeError``
+        naming it (a set-up mistake). A registry that refuses the collector
+        (names it already holds) gives a ``Failure``.
+        """
         try:
-            registry.register(self.collector)
-        except ValueError as error:
-            return Failure(FlextExportError(target="registry", message=redact_text(self._redaction, str(error))))
+            add_collector = getattr(registry, "register", None)
+        except Exception:  # noqa: BLE001 - a property that raises is no registry either
+            add_collector = None
+        if not callable(add_collector):
+            message = f"registry must be a prometheus_client CollectorRegistry, got {describe(registry)}"
+            raise TypeError(message)
+        try:
+            add_collector(self.collector)
+        except Exception as error:  # noqa: BLE001 - a refusal (or a broken registry) becomes a Failure
+            return Failure(FlextExportError(target="registry", message=redact_text(self._redaction, _text(error))))
         return Success(self.collector)
 
     # --- leaving the process ----------------------------------------------
@@ -569,6 +589,39 @@ class _WithoutSelfMetrics:
 
     def collect(self) -> Iterable[Metric]:
         return [metric for metric in self._inner.collect() if not metric.name.startswith(SELF_METRIC_PREFIX)]
+
+
+def _checked_cap(name: str, value: object, least: int) -> int:
+    """A cap as a plain ``int`` of at least ``least``; a ``ValueError`` naming it otherwise."""
+    # Plain values only: a subclass's comparisons are the caller's code.
+    number = int.__int__(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if number is None or number < least:
+        shown = str(number) if number is not None and abs(number) < _SHOWN_INT else describe(value)
+        message = f"{name} must be an integer of at least {least}, got {shown}"
+        raise ValueError(message)
+    return number
+
+
+def _checked_clock(clock: object) -> Clock:
+    """``clock``, or the system's for ``None``; a ``TypeError`` naming it when it has no ``monotonic()``."""
+    if clock is None:
+        return SystemClock()
+    try:
+        monotonic = getattr(clock, "monotonic", None)
+    except Exception:  # noqa: BLE001 - a property that raises is no clock either
+        monotonic = None
+    if not callable(monotonic):
+        message = f"clock must be a Clock (with monotonic()), got {describe(clock)}"
+        raise TypeError(message)
+    return cast("Clock", clock)
+
+
+def _text(error: BaseException) -> str:
+    """An exception's message; one whose ``str()`` fails is named by its type only."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - the message is the raiser's code
+        return f"{type(error).__name__} (no readable message)"
 
 
 def _kind_mismatch(spec: InstrumentSpec, how: str = "") -> FlextValidationError:

@@ -59,9 +59,11 @@ from typing import TYPE_CHECKING, Final, overload
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.checks import as_number, describe
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.tracing.span_limits import span_bytes
 from flext_observability.shell.library_log import library_logger
+from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,7 +73,6 @@ if TYPE_CHECKING:
     from flext_observability.shell.metrics.callbacks import CallbackHandle
     from flext_observability.shell.metrics.service import FlextMetricsService
     from flext_observability.shell.tracing.exporters import SpanExporter
-    from flext_observability.shell.tracing.span import Span
 
 _LOG: Final = library_logger("flext_observability.tracing")
 
@@ -143,50 +144,101 @@ class ProcessorCounts:
         return sum(self.refusals.values())
 
 
+def shown_number(value: object) -> str:
+    """``value`` for a set-up message: a plain number as written, anything else described (never its ``repr``).
+
+    >>> shown_number(-1), shown_number(0.5), shown_number(10**400), shown_number("5s"), shown_number(object())
+    ('-1', '0.5', 'an int of 1329 bits', "'5s'", 'a value of type object')
+    """
+    if type(value) is int:
+        return str(value) if value.bit_length() <= _SHOWN_BITS else f"an int of {value.bit_length()} bits"
+    if type(value) is float:
+        return repr(value)
+    return describe(value)
+
+
+_SHOWN_BITS: Final = 64
+
+
 def _check_count(name: str, value: object) -> int:
-    """``value`` when it is an int of at least 1; else a ``TypeError`` or ``ValueError`` naming ``name``."""
+    """``value`` as a plain int of at least 1; else a ``TypeError`` or ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        message = f"{name} must be an int of at least 1, not {value!r}"
+        message = f"{name} must be an int of at least 1, not {shown_number(value)}"
         raise TypeError(message)
-    if value < 1:
-        message = f"{name} must be an int of at least 1, not {value!r}"
+    count = int.__int__(value)  # an int subclass's own methods may raise or lie
+    if count < 1:
+        message = f"{name} must be an int of at least 1, not {shown_number(count)}"
         raise ValueError(message)
-    return int(value)
+    return count
 
 
 def check_seconds(name: str, value: object) -> float:
     """``value`` as seconds: finite, above 0, at most ``threading.TIMEOUT_MAX``; else an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        message = f"{name} must be a number of seconds above 0, not {value!r}"
+    seconds = as_number(value)
+    if seconds is None:
+        message = f"{name} must be a number of seconds above 0, not {shown_number(value)}"
         raise TypeError(message)
-    seconds = float(value)
     if not (math.isfinite(seconds) and 0 < seconds <= threading.TIMEOUT_MAX):
         message = (
-            f"{name} must be a finite number of seconds above 0 (at most {threading.TIMEOUT_MAX:g}), not {value!r}"
+            f"{name} must be a finite number of seconds above 0 (at most {threading.TIMEOUT_MAX:g}), "
+            f"not {shown_number(value)}"
         )
         raise ValueError(message)
     return seconds
 
 
+def timeout_seconds(value: object, default: float) -> float:
+    """A runtime ``timeout`` as seconds to wait: never raises.
+
+    A number is clamped to ``[0, threading.TIMEOUT_MAX]`` (an infinity
+    waits the longest a thread can wait); ``None``, ``NaN`` and anything that
+    is not a number give ``default``.
+
+    >>> timeout_seconds(2, 30.0), timeout_seconds(-1, 30.0), timeout_seconds(None, 30.0), timeout_seconds("5", 30.0)
+    (2.0, 0.0, 30.0, 30.0)
+    >>> timeout_seconds(10**400, 30.0) == threading.TIMEOUT_MAX
+    True
+    """
+    seconds = as_number(value)
+    if seconds is None or math.isnan(seconds):
+        return default
+    return min(max(seconds, 0.0), threading.TIMEOUT_MAX)
+
+
 def _check_hooks(metrics: object, time_ns: object) -> None:
     """Raise a ``TypeError`` naming ``metrics`` or ``time_ns`` when it is neither ``None`` nor what it must be."""
-    if metrics is not None and not callable(getattr(metrics, "counter_callback", None)):
-        message = f"metrics must be a FlextMetricsService or None, not {metrics!r}"
+    if metrics is not None and not callable(_attribute(metrics, "counter_callback")):
+        message = f"metrics must be a FlextMetricsService or None, not {describe(metrics)}"
         raise TypeError(message)
     if time_ns is not None and not callable(time_ns):
-        message = f"time_ns must be a function returning nanoseconds, or None, not {time_ns!r}"
+        message = f"time_ns must be a function returning nanoseconds, or None, not {describe(time_ns)}"
         raise TypeError(message)
+
+
+def _attribute(value: object, name: str) -> object:
+    """``getattr(value, name, None)``, also ``None`` when the object's attribute lookup itself raises."""
+    try:
+        return getattr(value, name, None)
+    except Exception:  # noqa: BLE001 - an object whose lookup fails has no such method
+        return None
 
 
 def check_exporters(exporters: object) -> tuple[SpanExporter, ...]:
     """``exporters`` as a tuple when it lists objects with ``export`` and ``shutdown``; else a ``TypeError``."""
     if isinstance(exporters, str | bytes) or not isinstance(exporters, Iterable):
-        message = f"exporters must be a list of span exporters, not {exporters!r}"
+        message = f"exporters must be a list of span exporters, not {describe(exporters)}"
         raise TypeError(message)
-    chosen = tuple(exporters)
+    try:
+        chosen = tuple(exporters)
+    except Exception as error:
+        message = f"exporters must be a list of span exporters; reading {describe(exporters)} failed"
+        raise TypeError(message) from error
     for index, exporter in enumerate(chosen):
-        if not (callable(getattr(exporter, "export", None)) and callable(getattr(exporter, "shutdown", None))):
-            message = f"exporters[{index}] must be a span exporter (with export and shutdown methods), not {exporter!r}"
+        if not (callable(_attribute(exporter, "export")) and callable(_attribute(exporter, "shutdown"))):
+            message = (
+                f"exporters[{index}] must be a span exporter (with export and shutdown methods), "
+                f"not {describe(exporter)}"
+            )
             raise TypeError(message)
     return chosen
 
@@ -229,7 +281,9 @@ class BatchSpanProcessor:
         self.max_export_batch_size = _check_count("max_export_batch_size", max_export_batch_size)
         if self.max_export_batch_size > self.max_queue_size:
             top = self.max_queue_size
-            message = f"max_export_batch_size must be from 1 to max_queue_size ({top}), not {max_export_batch_size}"
+            message = (
+                f"max_export_batch_size must be from 1 to max_queue_size ({top}), not {self.max_export_batch_size}"
+            )
             raise ValueError(message)
         self.schedule_delay = check_seconds("schedule_delay", schedule_delay)
         self.export_timeout = check_seconds("export_timeout", export_timeout)
@@ -274,11 +328,21 @@ class BatchSpanProcessor:
         next(self._starts)
 
     def on_end(self, span: Span, end_time_ns: int | None = None) -> None:
-        """End ``span`` (once) and queue it, or drop and count it; never blocks on exporting."""
+        """End ``span`` (once) and queue it, or drop and count it; never blocks on exporting.
+
+        Anything but a recording span of this library is ignored, and an
+        ``end_time_ns`` that is not a plain ``int`` means now.
+        """
+        given: object = span  # a hook: callers outside the type checker may pass anything
+        if isinstance(given, Span):
+            self._end(given, end_time_ns)
+
+    def _end(self, span: Span, end_time_ns: int | None) -> None:
+        """:meth:`on_end` for a span of this library: what the tracing service's spans call when they end."""
         with self._lock:
             if span.end_time_ns is not None:
                 return
-            now = self._time_ns() if end_time_ns is None else end_time_ns
+            now = end_time_ns if type(end_time_ns) is int else self._time_ns()
             span.end_time_ns = max(now, span.start_time_ns)
             self._ended += 1
             self._truncated += span.truncated_attributes
@@ -300,7 +364,7 @@ class BatchSpanProcessor:
             elif len(queue) == self.max_export_batch_size:
                 self._wake.notify()
 
-    def refuse(self, reason: str, template: str, *args: object, count: int = 1, log: bool = True) -> None:
+    def _refuse(self, reason: str, template: str, *args: object, count: int = 1, log: bool = True) -> None:
         """Count ``count`` refusals of ``reason``; log the first of its reason (``template % args``).
 
         Called from span methods and the tracing service, never raises; the
@@ -378,8 +442,12 @@ class BatchSpanProcessor:
     # --- flushing and shutting down ---------------------------------------------
 
     def force_flush(self, timeout: float = DEFAULT_EXPORT_TIMEOUT) -> bool:
-        """Export what is queued now; ``True`` when done within ``timeout`` seconds."""
-        deadline = time.monotonic() + max(timeout, 0.0)
+        """Export what is queued now; ``True`` when done within ``timeout`` seconds.
+
+        A ``timeout`` that is no number (``None`` included) waits the default
+        (30 seconds); a negative one waits for nothing (see :func:`timeout_seconds`).
+        """
+        deadline = time.monotonic() + timeout_seconds(timeout, DEFAULT_EXPORT_TIMEOUT)
         with self._lock:
             target = self._queued_total
             if self._handled_total >= target and not self._queue:
@@ -403,9 +471,10 @@ class BatchSpanProcessor:
         An export or an exporter's shutdown that is still running at the
         deadline is left to finish in its own daemon thread: it is logged
         once and counted in ``exporters_not_shut_down``, and the result is
-        ``False``. Calling it again does nothing.
+        ``False``. Calling it again does nothing. A ``timeout`` is read as
+        :meth:`force_flush` reads it.
         """
-        deadline = time.monotonic() + max(timeout, 0.0)
+        deadline = time.monotonic() + timeout_seconds(timeout, DEFAULT_EXPORT_TIMEOUT)
         with self._lock:
             if self._shut_down:
                 return True

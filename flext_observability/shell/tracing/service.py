@@ -45,7 +45,6 @@ from flext_observability.core.tracing.span_limits import (
     DEFAULT_LIMITS,
     SpanLimits,
     clean_name,
-    fit_attributes,
     redacted_name,
 )
 from flext_observability.core.tracing.traceparent import SpanContext
@@ -74,6 +73,7 @@ from flext_observability.shell.tracing.processor import (
     DEFAULT_SCHEDULE_DELAY,
     BatchSpanProcessor,
     ProcessorCounts,
+    check_exporters,
 )
 from flext_observability.shell.tracing.propagation import RemoteContext, extract, inject
 from flext_observability.shell.tracing.span import AnySpan, NonRecordingSpan, Span
@@ -336,11 +336,18 @@ def _otel_variables(environ: object, only: tuple[str, ...] | None) -> tuple[dict
         raise TypeError(message)
     variables: dict[str, str] = {}
     problems: list[EnvironmentProblem] = []
-    for name, value in list(environ.items()):
-        if not isinstance(name, str) or not name.startswith("OTEL_") or (only is not None and name not in only):
+    try:
+        items = list(environ.items())
+    except Exception as error:
+        message = f"environ must be a mapping of variable names to text; reading {describe(environ)} failed"
+        raise TypeError(message) from error
+    for key, value in items:
+        # Plain texts only: a str subclass's own comparisons and hash may raise or lie.
+        name = str.__str__(key) if isinstance(key, str) else ""
+        if not name.startswith("OTEL_") or (only is not None and name not in only):
             continue
         if isinstance(value, str):
-            variables[str.__str__(name)] = str.__str__(value)
+            variables[name] = str.__str__(value)
         else:
             problems.append(EnvironmentProblem(variable=name, shown=describe(value), problem="the value is not text"))
     return variables, problems
@@ -450,8 +457,9 @@ class FlextTracingService:
         if not isinstance(given, str):
             message = f"service_name must be text or None, not {describe(given)}"
             raise TypeError(message)
+        service_name = str.__str__(given)  # a subclass's own methods may raise or lie
         if not service_name or clean_name(service_name, "") != service_name:
-            message = f"service_name must be non-empty text of at most 255 characters, not {service_name!r}"
+            message = f"service_name must be non-empty text of at most 255 characters, not {describe(service_name)}"
             raise ValueError(message)
         _check_parts(sampler=sampler, limits=limits, id_generator=id_generator, clock=clock)
         self.service_name = service_name
@@ -472,7 +480,8 @@ class FlextTracingService:
             time_ns=self._now_ns,
         )
         self._on_start = self.processor.on_start
-        self._on_end = self.processor.on_end
+        # The spans this service makes are ours: they skip the public hook's check of what it was given.
+        self._on_end = self.processor._end  # noqa: SLF001 - the processor is this service's own part
         self._parent_based_root: Sampler | None = (
             self.sampler.root if isinstance(self.sampler, ParentBasedSampler) else None
         )
@@ -480,7 +489,8 @@ class FlextTracingService:
         self._always_off = isinstance(self.sampler, AlwaysOffSampler)
         self._not_sampled = 0
         self._names: dict[object, str] = {}
-        self._refuse = self.processor.refuse
+        # The spans and the service report what they refuse through their processor's counters.
+        self._refuse = self.processor._refuse  # noqa: SLF001 - the processor is this service's own part
         if problems:
             self._refuse("invalid_environment", "", count=len(problems), log=False)
 
@@ -510,8 +520,8 @@ class FlextTracingService:
             listed = "\n  ".join(problem.describe() for problem in problems)
             message = f"the OpenTelemetry environment variables are not valid:\n  {listed}"
             raise ValueError(message)
+        chosen = list(check_exporters(exporters))
         log_problems(problems)
-        chosen = list(exporters)
         if settings.traces_endpoint is not None and not settings.disabled:
             chosen.append(
                 FlextOtlpHttpExporter(
@@ -536,7 +546,7 @@ class FlextTracingService:
             export_timeout=settings.export_timeout_seconds or DEFAULT_EXPORT_TIMEOUT,
         )
         if problems:
-            service.processor.refuse("invalid_environment", "", count=len(problems), log=False)
+            service._refuse("invalid_environment", "", count=len(problems), log=False)
         return service
 
     # --- starting spans --------------------------------------------------------
@@ -613,11 +623,13 @@ class FlextTracingService:
         names = self._names
         known = names.get(name) if type(name) is str else None
         if known is None:
-            if not isinstance(name, str) or not name:
+            # A str subclass is read by ``str.__str__``: its own methods may raise or lie.
+            text = str.__str__(name) if isinstance(name, str) else ""
+            if not text:
                 self._refuse(
                     "invalid_name", "a span name must be non-empty text, not %s (named 'unnamed')", describe(name)
                 )
-            known = redacted_name(name, self.limits)
+            known = redacted_name(text, self.limits)
             if type(name) is str and len(names) < _MAX_REMEMBERED_NAMES:
                 names[name] = known
         return known
@@ -683,14 +695,10 @@ class FlextTracingService:
             self._now_ns,
             self._refuse,
         )
-        if attributes:
-            limits = self.limits
-            span.attributes, span.dropped_attributes, span.truncated_attributes, span.estimated_bytes = fit_attributes(
-                {}, attributes, limits, limits.max_span_bytes
-            )
-            if span.dropped_attributes:
-                span.report_dropped_attributes(attributes, span.dropped_attributes)
-        if links:
+        # ``is not None``, not truthiness: the caller's ``__bool__`` or ``__len__`` may raise.
+        if attributes is not None:
+            span.set_attributes(attributes)
+        if links is not None:
             try:
                 for link in links:
                     span.add_link(link)
@@ -756,20 +764,28 @@ class FlextTracingService:
 def _check_parts(*, sampler: object, limits: object, id_generator: object, clock: object) -> None:
     """Raise a ``TypeError`` naming the first part of the service that is not what it must be."""
     if not isinstance(limits, SpanLimits):
-        message = f"limits must be a SpanLimits, not {limits!r}"
+        message = f"limits must be a SpanLimits, not {describe(limits)}"
         raise TypeError(message)
     for name, value, methods, kind in (
         ("sampler", sampler, ("should_sample",), "a Sampler (always_on(), parent_based(...), ...)"),
         ("id_generator", id_generator, ("new_trace_id", "new_span_id"), "an IdGenerator"),
         ("clock", clock, ("time_ns",), "a Clock (SystemClock(), FakeClock(...))"),
     ):
-        if value is not None and not all(callable(getattr(value, method, None)) for method in methods):
-            message = f"{name} must be {kind} or None, not {value!r}"
+        if value is not None and not all(callable(_attribute(value, method)) for method in methods):
+            message = f"{name} must be {kind} or None, not {describe(value)}"
             raise TypeError(message)
 
 
 _PARENTS: Final = (Span, NonRecordingSpan, SpanContext, RemoteContext)
 """The parents ``start_span`` takes as they are."""
+
+
+def _attribute(value: object, name: str) -> object:
+    """``getattr(value, name, None)``, also ``None`` when the object's attribute lookup itself raises."""
+    try:
+        return getattr(value, name, None)
+    except Exception:  # noqa: BLE001 - an object whose lookup fails has no such method
+        return None
 
 
 def _has_ids(given: object) -> bool:

@@ -16,7 +16,7 @@ counted in ``truncated_attributes``. Whatever a recording span refuses (an
 unknown status, an attribute, event, link or exception it cannot take) is
 also reported to the span processor, which counts it by reason and logs the
 first of each reason with what was wrong and how to fix it (see
-:meth:`~flext_observability.shell.tracing.processor.BatchSpanProcessor.refuse`). A span keeps ``estimated_bytes``, the
+``ProcessorCounts.refusals``). A span keeps ``estimated_bytes``, the
 estimate of what its attributes, events and links take (computed from each
 value as it is accepted, see :func:`~flext_observability.core.tracing.span_limits.value_bytes`);
 an attribute, event or link that would take it past ``max_span_bytes`` is
@@ -157,6 +157,8 @@ class Span:
         """Set one attribute (cleaned, truncated and counted, redacted; dropped beyond the limits)."""
         if self.end_time_ns is not None:
             return
+        if type(key) is not str and isinstance(key, str):
+            key = str.__str__(key)  # a subclass's hash and comparisons may raise or lie
         limits = self.limits
         cleaned, truncated = limit_attribute(key, value, limits)
         attributes = self.attributes
@@ -195,9 +197,9 @@ class Span:
         self.dropped_attributes += dropped
         self.truncated_attributes += truncated
         if dropped:
-            self.report_dropped_attributes(attributes, dropped)
+            self._report_dropped_attributes(attributes, dropped)
 
-    def report_dropped_attributes(self, attributes: Mapping[str, object], dropped: int) -> None:
+    def _report_dropped_attributes(self, attributes: Mapping[str, object], dropped: int) -> None:
         """Report ``dropped`` attributes of ``attributes`` that were left out: the invalid ones, then the others.
 
         Only runs when something was dropped, so the hot path pays nothing.
@@ -251,12 +253,14 @@ class Span:
         room = limits.max_span_bytes - self.estimated_bytes - fixed
         if room < 0:
             return None
-        accepted, dropped, truncated, used = fit_attributes({}, attributes or {}, limits, room)
+        # ``is None``, not truthiness: a mapping's own ``__bool__`` or ``__len__`` may raise.
+        given: Mapping[str, object] = {} if attributes is None else attributes
+        accepted, dropped, truncated, used = fit_attributes({}, given, limits, room)
         self.estimated_bytes += fixed + used
         self.dropped_attributes += dropped
         self.truncated_attributes += truncated
         if dropped:
-            self.report_dropped_attributes(attributes or {}, dropped)
+            self._report_dropped_attributes(given, dropped)
         return accepted
 
     def add_event(
@@ -269,7 +273,9 @@ class Span:
         if events is None:
             events = self.events = []
         given: object = name  # callers outside the type checker may pass anything
-        if not isinstance(given, str) or not given:
+        # A str subclass is read by ``str.__str__``: its own methods may raise or lie.
+        text = given if type(given) is str else str.__str__(given) if isinstance(given, str) else ""
+        if not text:
             self.dropped_events += 1
             self._refuse(
                 "invalid_event",
@@ -281,14 +287,14 @@ class Span:
         if len(events) >= limits.max_events:
             self._over_limit("event_over_limit", "events", "max_events", limits.max_events)
             return
-        cleaned = redacted_name(name, limits)
+        cleaned = redacted_name(text, limits)
         accepted = self._fit(event_bytes(cleaned), attributes)
         if accepted is None:
             self._over_limit("event_over_limit", "events", "max_span_bytes", limits.max_span_bytes)
             return
         moment: object = timestamp_ns
         if isinstance(moment, int) and not isinstance(moment, bool):
-            when = int(moment)
+            when = int.__int__(moment)  # not ``int()``: a subclass's ``__int__`` may raise
         else:
             when = self._now_ns()
             if moment is not None:
@@ -365,7 +371,17 @@ class Span:
             "exception.message": message,
             "exception.stacktrace": "".join(traceback.format_exception(given)),
         }
-        details.update(attributes or {})
+        if attributes is not None:
+            try:
+                details.update(attributes)
+            except Exception:  # noqa: BLE001 - attributes that cannot be read are left out, and reported
+                self.dropped_attributes += 1
+                self._refuse(
+                    "invalid_attribute",
+                    "the attributes given to record_exception were left out: %s is not a readable mapping of "
+                    "names to values",
+                    describe(attributes),
+                )
         self.add_event("exception", details)
 
     def set_status(self, code: SpanStatusCode | str, description: str = "") -> None:
@@ -398,8 +414,9 @@ class Span:
         given: object = name
         if self.end_time_ns is not None:
             return
-        if isinstance(given, str) and given:
-            self.name = redacted_name(given, self.limits)
+        text = str.__str__(given) if isinstance(given, str) else ""  # a subclass's own methods may raise
+        if text:
+            self.name = redacted_name(text, self.limits)
         else:
             self._refuse(
                 "invalid_name",
@@ -461,7 +478,7 @@ class Span:
         """
         if self.end_time_ns is None:
             given: object = end_time_ns
-            self._on_end(self, given if isinstance(given, int) and not isinstance(given, bool) else None)
+            self._on_end(self, int.__int__(given) if isinstance(given, int) and not isinstance(given, bool) else None)
             # The exception (and the frames its traceback holds) is not kept past the span.
             self._recorded_error = None
 
