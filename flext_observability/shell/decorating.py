@@ -128,7 +128,7 @@ class _Hooks(Generic[S, T]):
         if state is _FAILED:
             return
         try:
-            self._end(cast("S", state), error)
+            self._end(state, error)  # type: ignore[arg-type]  # not _FAILED, so an S (no cast: a call per use)
         except BaseException as failure:  # noqa: BLE001 - same
             _FAILURES.record(self._end, failure)
 
@@ -136,7 +136,7 @@ class _Hooks(Generic[S, T]):
         if self._activate is None or state is _FAILED:
             return _FAILED
         try:
-            return self._activate(cast("S", state))
+            return self._activate(state)  # type: ignore[arg-type]  # same
         except BaseException as error:  # noqa: BLE001 - same
             _FAILURES.record(self._activate, error)
             return _FAILED
@@ -145,7 +145,7 @@ class _Hooks(Generic[S, T]):
         if self._deactivate is None or token is _FAILED:
             return
         try:
-            self._deactivate(cast("T", token))
+            self._deactivate(token)  # type: ignore[arg-type]  # same
         except BaseException as error:  # noqa: BLE001 - same
             _FAILURES.record(self._deactivate, error)
 
@@ -200,7 +200,12 @@ def _function_wrapper(function: Callable[..., Any], hooks: _Hooks[Any, Any]) -> 
         except BaseException as failure:  # noqa: BLE001 - a broken hook must not break the call
             _FAILURES.record(begin, failure)
             return function(*args, **kwargs)
-        token = hooks.activate(state) if activate is not None else _FAILED
+        token: object = _FAILED
+        if activate is not None:
+            try:
+                token = activate(state)
+            except BaseException as failure:  # noqa: BLE001 - same
+                _FAILURES.record(activate, failure)
         try:
             result = function(*args, **kwargs)
         except BaseException as error:

@@ -62,6 +62,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import as_number, describe
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.tracing.span_limits import span_bytes
+from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.tracing.span import Span
 
@@ -75,6 +76,8 @@ if TYPE_CHECKING:
     from flext_observability.shell.tracing.exporters import SpanExporter
 
 _LOG: Final = library_logger("flext_observability.tracing")
+_PLAIN_SPAN_BYTES: Final = span_bytes("", "", EMPTY_TRACE_STATE)
+"""The estimate of a span's fixed part with an empty name, no description and no tracestate."""
 
 DEFAULT_MAX_QUEUE_SIZE: Final = 2048
 DEFAULT_MAX_QUEUE_BYTES: Final = 32 * 1024 * 1024
@@ -339,18 +342,24 @@ class BatchSpanProcessor:
 
     def _end(self, span: Span, end_time_ns: int | None) -> None:
         """:meth:`on_end` for a span of this library: what the tracing service's spans call when they end."""
+        # Read before the lock (it holds no one else up): the clock and the span's size.
+        now = end_time_ns if type(end_time_ns) is int else self._time_ns()
+        name, description = span.name, span.status_description
+        if description or span.trace_state.entries or not name.isascii():
+            size = span.estimated_bytes + span_bytes(name, description, span.trace_state)
+        else:  # the usual span, inline: span_bytes of an ASCII name, no description, no tracestate
+            size = span.estimated_bytes + _PLAIN_SPAN_BYTES + len(name)
         with self._lock:
             if span.end_time_ns is not None:
                 return
-            now = end_time_ns if type(end_time_ns) is int else self._time_ns()
-            span.end_time_ns = max(now, span.start_time_ns)
+            span.end_time_ns = now if now > span.start_time_ns else span.start_time_ns  # noqa: FURB136 - no call
             self._ended += 1
-            self._truncated += span.truncated_attributes
+            if span.truncated_attributes:
+                self._truncated += span.truncated_attributes
             if self._shut_down:
                 self._dropped_late += 1
                 return
             queue = self._queue
-            size = span.estimated_bytes + span_bytes(span.name, span.status_description, span.trace_state)
             if len(queue) >= self.max_queue_size or self._queued_bytes + size > self.max_queue_bytes:
                 self._dropped_full += 1
                 return

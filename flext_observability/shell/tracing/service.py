@@ -648,7 +648,14 @@ class FlextTracingService:
         ``name`` and ``kind`` were checked by :meth:`start_span`, once per
         scope or decorated function, not once per span.
         """
-        given = _parent_of(current_span_ids() if parent is None else parent)
+        if parent is None:
+            # The usual case, inline: the current span is ours (or there is none).
+            current = current_span_ids()
+            given: Span | NonRecordingSpan | SpanContext | None = (
+                current if current is None or type(current) in _OUR_SPANS else _parent_of(current)  # type: ignore[assignment]
+            )
+        else:
+            given = _parent_of(parent)
         if given is None and parent is not None and not isinstance(parent, RemoteContext):
             self._refuse(
                 "invalid_parent",
@@ -794,6 +801,9 @@ def _has_ids(given: object) -> bool:
         return getattr(given, "trace_id", None) is not None and getattr(given, "span_id", None) is not None
     except Exception:  # noqa: BLE001 - an object whose attributes fail is no span
         return False
+
+
+_OUR_SPANS: Final = frozenset({Span, NonRecordingSpan})
 
 
 def _parent_of(given: object) -> Span | NonRecordingSpan | SpanContext | None:

@@ -478,9 +478,12 @@ class Span:
         """
         if self.end_time_ns is None:
             given: object = end_time_ns
-            self._on_end(self, int.__int__(given) if isinstance(given, int) and not isinstance(given, bool) else None)
+            if given is not None:
+                given = int.__int__(given) if isinstance(given, int) and not isinstance(given, bool) else None
+            self._on_end(self, given)  # a plain int or None by now
             # The exception (and the frames its traceback holds) is not kept past the span.
-            self._recorded_error = None
+            if self._recorded_error is not None:
+                self._recorded_error = None
 
     def __repr__(self) -> str:
         return f"<Span {self.name!r} trace_id={self.trace_id} span_id={self.span_id}>"
