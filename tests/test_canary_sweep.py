@@ -215,7 +215,7 @@ def test_no_metric_output_holds_the_canary(pushgateway: Pushgateway, capfd: pyte
 def _get(url: str, accept: str | None = None) -> str:
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})  # noqa: S310 - loopback
     with _OPENER.open(request, timeout=10) as response:
-        return response.read().decode("utf-8")
+        return str(response.read().decode("utf-8"))
 
 
 def test_the_sweep_checks_a_redacted_form_not_an_empty_one() -> None:

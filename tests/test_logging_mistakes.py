@@ -71,7 +71,7 @@ def test_clashing_keywords_are_kept_renamed_and_never_override(stream: io.String
 def test_event_keyword_besides_the_event_is_a_field(stream: io.StringIO) -> None:
     """Ensures ``event=`` next to a positional event neither raises nor replaces it; alone it is the event."""
     logger = get_logger("etl")
-    assert logger.info("loaded", event="forged", event_="taken", method_name="x", self="y") is None
+    assert logger.info("loaded", event="forged", event_="taken", method_name="x", self="y") is None  # type: ignore[misc]  # the clash is the point
     logger.warning(event="keyword event")
     first, second = _lines(stream)
     assert first["event"] == "loaded"
@@ -85,7 +85,7 @@ def test_clashes_through_bind_context_and_log_method(stream: io.StringIO) -> Non
     logger = get_logger("etl").bind(service="forged-bound")
     with bound_context(level="critical"):
         logger.info("bound")
-    logger.log(logging.WARNING, "by number", level="x", event="y")
+    logger.log(logging.WARNING, "by number", level="x", event="y")  # type: ignore[misc, arg-type]  # the clash is the point
     first, second = _lines(stream)
     assert (first["service"], first["service_"], first["level"], first["level_"]) == (
         "orders",
@@ -116,7 +116,7 @@ def test_the_standard_librarys_level_numbers_work(level: int, written: list[str]
     """Ensures ``configure_logging(level=logging.INFO)`` is understood as the name would be."""
     output = io.StringIO()
     try:
-        configure_logging(format="json", stream=output, level=level, capture_stdlib=False)  # type: ignore[arg-type]
+        configure_logging(format="json", stream=output, level=level, capture_stdlib=False)
         get_logger("x").debug("d")
         get_logger("x").info("i")
     finally:
@@ -127,7 +127,7 @@ def test_the_standard_librarys_level_numbers_work(level: int, written: list[str]
 def test_a_level_number_that_is_no_level_is_refused_clearly() -> None:
     """Ensures an int that is no standard level is a ValueError naming what to use."""
     with pytest.raises(ValueError, match=r"unknown log level 25; use one of .* or logging.DEBUG"):
-        configure_logging(level=25, stream=io.StringIO())  # type: ignore[arg-type]
+        configure_logging(level=25, stream=io.StringIO())
 
 
 def test_logs_and_traces_share_one_service_name(monkeypatch: pytest.MonkeyPatch) -> None:

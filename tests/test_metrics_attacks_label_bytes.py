@@ -87,7 +87,7 @@ def test_a_capped_instrument_stays_below_its_ceiling_under_maximal_hostile_value
     family = service.snapshot().family("rows_total")
     assert family is not None
     assert len(family.series) == CAP + 1
-    assert sum(series.state.value for series in family.series) == (OVERFLOW_MEMORY + 2) * CAP  # type: ignore[union-attr]
+    assert sum(series.state.value for series in family.series) == (OVERFLOW_MEMORY + 2) * CAP  # type: ignore[union-attr, misc]
     rejected = service.snapshot().family(REJECTED_SAMPLES)
     assert rejected is not None
     assert rejected.state(metric="rows_total", reason=FlextErrorCode.WRONG_LABELS.value).value == 2 * CAP  # type: ignore[union-attr]

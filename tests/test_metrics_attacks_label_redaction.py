@@ -86,7 +86,7 @@ def test_a_credential_in_a_value_is_redacted_counted_once_and_warned_once(caplog
     for text in (prometheus, openmetrics, repr(service.snapshot())):
         assert SECRET not in text
     assert 'queries_total{dsn="postgresql://REDACTED:REDACTED@db/x"} 5.0' in prometheus
-    parsed = {family.name: family for family in parse_openmetrics(openmetrics)}
+    parsed = {family.name: family for family in parse_openmetrics(openmetrics)}  # type: ignore[no-untyped-call]
     samples = list(parsed[REDACTED_LABEL_VALUES.removesuffix("_total")].samples)
     assert [(sample.labels, sample.value) for sample in samples if sample.name.endswith("_total")] == [
         ({"metric": "queries_total"}, 2.0)

@@ -468,7 +468,7 @@ def test_basic_auth_must_be_a_pair_of_non_empty_strings(basic_auth: object) -> N
     """Ensures a credentials string (whose first two characters used to become the credentials) is refused at set-up."""
     with pytest.raises(ValueError, match="basic_auth"):
         make_metrics_app(make_service().registry, basic_auth=basic_auth)  # type: ignore[arg-type]
-    result = make_service().serve(basic_auth=basic_auth)
+    result = make_service().serve(basic_auth=basic_auth)  # type: ignore[arg-type]
     assert isinstance(result, Failure)
     assert "basic_auth" in result.failure().message
     assert "s3cret" not in result.failure().message

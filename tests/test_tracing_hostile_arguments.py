@@ -41,12 +41,12 @@ def _raise(*_args: object, **_kwargs: object) -> NoReturn:
 
 
 class _Hostile:
-    __eq__ = __hash__ = __str__ = __repr__ = __bool__ = __len__ = __iter__ = __index__ = __int__ = _raise  # type: ignore[assignment]
+    __eq__ = __hash__ = __str__ = __repr__ = __bool__ = __len__ = __iter__ = __index__ = __int__ = _raise
 
 
 class _HostileStr(str):
     __slots__ = ()
-    __eq__ = __hash__ = __len__ = __iter__ = __str__ = _raise  # type: ignore[assignment]
+    __eq__ = __hash__ = __len__ = __iter__ = __str__ = _raise
 
 
 class _LyingStr(str):
@@ -65,11 +65,11 @@ class _LyingStr(str):
 
 
 class _HostileInt(int):
-    __eq__ = __hash__ = __int__ = __index__ = __float__ = __lt__ = __gt__ = __le__ = __ge__ = _raise  # type: ignore[assignment]
+    __eq__ = __hash__ = __int__ = __index__ = __float__ = __lt__ = __gt__ = __le__ = __ge__ = _raise
 
 
 class _HostileDict(dict[object, object]):
-    __iter__ = __getitem__ = __len__ = keys = items = values = _raise  # type: ignore[assignment]
+    __iter__ = __getitem__ = __len__ = keys = items = values = _raise
 
 
 def _kind(value: object) -> str:
@@ -124,7 +124,7 @@ def test_text_subclasses_are_read_by_their_base_type() -> None:
 def test_span_methods_take_hostile_text_without_raising() -> None:
     """Keys, names and descriptions that are hostile str subclasses are kept as their plain text."""
     tracing, repository = _service()
-    with tracing.start_span(_HostileStr("step")) as span:  # type: ignore[arg-type]
+    with tracing.start_span(_HostileStr("step")) as span:
         span.set_attribute(_HostileStr("rows"), 3)
         span.add_event(_HostileStr("read"), timestamp_ns=_HostileInt(7))
         span.update_name(_HostileStr("renamed"))
@@ -226,7 +226,7 @@ def test_on_end_reads_a_hostile_end_time_as_now() -> None:
     processor = BatchSpanProcessor([repository], time_ns=clock.time_ns)
     with tracing.start_span("step") as span:
         assert isinstance(span, Span)
-        processor.on_end(span, _HostileInt(5))  # type: ignore[arg-type]
+        processor.on_end(span, _HostileInt(5))
         assert span.end_time_ns == max(clock.time_ns(), span.start_time_ns)
     processor.shutdown(1)
     tracing.shutdown(1)
@@ -347,8 +347,8 @@ def test_otlp_exporter_keeps_plain_copies_of_its_settings() -> None:
     exporter = FlextOtlpHttpExporter(
         _HostileStr("http://collector:4318/v1/traces"),
         headers={_LyingStr("x-tenant"): _HostileStr("a")},
-        resource={_LyingStr("service.version"): [1, 2]},
-        compression=_HostileStr("gzip"),  # type: ignore[arg-type]
+        resource={_LyingStr("service.version"): [1, 2]},  # type: ignore[dict-item]
+        compression=_HostileStr("gzip"),
         max_retries=_HostileInt(2),
     )
     assert (exporter.headers, exporter.resource, exporter.compression) == (
