@@ -1,0 +1,1 @@
+"""Live health: check plans, the service that runs them on a bounded pool, and ready-made probes."""
