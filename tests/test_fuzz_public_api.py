@@ -661,23 +661,32 @@ class Env:
         self.gauge = self.metrics.gauge("fuzz_depth", "Depth.", labels=("tap",)).unwrap()
         self.histogram = self.metrics.histogram("fuzz_latency_seconds", "Latency.", labels=("tap",)).unwrap()
         self.summary = self.metrics.summary("fuzz_size_bytes", "Size.", labels=("tap",)).unwrap()
-        self.series = {
-            "Counter": self.counter.labels(tap="pg"),
-            "Gauge": self.gauge.labels(tap="pg"),
-            "Histogram": self.histogram.labels(tap="pg"),
-            "Summary": self.summary.labels(tap="pg"),
+        self.counter_series = self.counter.labels(tap="pg")
+        self.gauge_series = self.gauge.labels(tap="pg")
+        self.histogram_series = self.histogram.labels(tap="pg")
+        self.summary_series = self.summary.labels(tap="pg")
+        self.timed: dict[str, metrics.Gauge | metrics.Histogram | metrics.Summary] = {
+            "Gauge": self.gauge_series,
+            "Histogram": self.histogram_series,
+            "Summary": self.summary_series,
         }
-        self.series["Counter"].inc(2)
-        self.series["Gauge"].set(3)
-        self.series["Histogram"].observe(0.2)
-        self.series["Summary"].observe(10)
-        self.timer = self.series["Gauge"].time()
+        self.series: dict[str, metrics.Counter | metrics.Gauge | metrics.Histogram | metrics.Summary] = {
+            "Counter": self.counter_series,
+            **self.timed,
+        }
+        self.counter_series.inc(2)
+        self.gauge_series.set(3)
+        self.histogram_series.observe(0.2)
+        self.summary_series.observe(10)
+        self.timer = self.gauge_series.time()
         self.handle = self.metrics.gauge_callback("fuzz_queue", "Queue.", lambda: 1).unwrap()
         self.registry = CollectorRegistry()
         self.metrics.register(self.registry).unwrap()
         self.collector = metrics.FlextMetricsCollector(self.metrics.snapshot)
         self.snapshot = self.metrics.snapshot()
-        self.family = self.snapshot.family("fuzz_rows_total")
+        family = self.snapshot.family("fuzz_rows_total")
+        assert family is not None
+        self.family = family
         self.states = {family.spec.name: family.series[0].state for family in self.snapshot.families if family.series}
         self.repository = top.InMemorySpanRepository()
         self.tracing = top.FlextTracingService(
@@ -758,8 +767,9 @@ Arguments = Callable[[Env], dict[str, object]]
 
 
 def _fields(value: object) -> dict[str, object]:
-    if attrs.has(type(value)):
-        return {field.name: getattr(value, field.name) for field in attrs.fields(type(value))}
+    cls = type(value)
+    if attrs.has(cls):
+        return {field.name: getattr(value, field.name) for field in attrs.fields(cls)}
     return dict(value._asdict())  # type: ignore[attr-defined]
 
 
@@ -767,35 +777,66 @@ def _no_arguments(_env: Env) -> dict[str, object]:
     return {}
 
 
-def _entity_calls() -> dict[str, tuple[Getter, Arguments]]:  # noqa: C901, PLR0912 - one table, built by loops
+def _method_of(attribute: str, method: str) -> Getter:
+    """The method ``method`` of the object ``attribute`` of the running application, looked up by name."""
+    return lambda env: getattr(getattr(env, attribute), method)
+
+
+def _entity_calls() -> dict[str, tuple[Getter, Arguments]]:  # noqa: C901 - one table, built by loops
     calls: dict[str, tuple[Getter, Arguments]] = {}
-    for name in ("FlextAlert", "FlextHealthCheck", "FlextLogEntry", "FlextMetric", "FlextSpan", "FlextTrace"):
-        calls[name] = (lambda _env, n=name: getattr(top, n), lambda env, n=name: _fields(env.entities[n]))
+
+    def entity(name: str) -> None:
+        calls[name] = (lambda _env: getattr(top, name), lambda env: _fields(env.entities[name]))
         calls[f"{name}.from_dict"] = (
-            lambda _env, n=name: getattr(top, n).from_dict,
-            lambda env, n=name: {"data": env.entities[n].to_dict()},  # type: ignore[attr-defined]
+            lambda _env: getattr(top, name).from_dict,
+            lambda env: {"data": env.entities[name].to_dict()},  # type: ignore[attr-defined]
         )
-        calls[f"{name}.to_dict"] = (lambda env, n=name: env.entities[n].to_dict, _no_arguments)  # type: ignore[attr-defined]
+        calls[f"{name}.to_dict"] = (lambda env: env.entities[name].to_dict, _no_arguments)  # type: ignore[attr-defined]
         calls[f"{name}.validate_domain_rules"] = (
-            lambda env, n=name: env.entities[n].validate_domain_rules,  # type: ignore[attr-defined]
+            lambda env: env.entities[name].validate_domain_rules,  # type: ignore[attr-defined]
             _no_arguments,
         )
-    for name in ("SpanEvent", "SpanLink", "SpanStatus"):
-        calls[name] = (lambda _env, n=name: getattr(top, n), lambda env, n=name: _fields(env.entities[n]))
-        calls[f"{name}.to_dict"] = (lambda env, n=name: env.entities[n].to_dict, _no_arguments)  # type: ignore[attr-defined]
-    for kind, labels in (("Counter", "inc"), ("Gauge", "set"), ("Histogram", "observe"), ("Summary", "observe")):
+
+    def value_object(name: str) -> None:
+        calls[name] = (lambda _env: getattr(top, name), lambda env: _fields(env.entities[name]))
+        calls[f"{name}.to_dict"] = (lambda env: env.entities[name].to_dict, _no_arguments)  # type: ignore[attr-defined]
+
+    def instrument(kind: str, labels: str) -> None:
         family = kind.lower()
-        calls[f"{kind}.labels"] = (lambda env, f=family: getattr(env, f).labels, lambda _env: {"named": {"tap": "x"}})
-        calls[f"{kind}.read"] = (lambda env, k=kind: env.series[k].read, _no_arguments)
+        calls[f"{kind}.labels"] = (lambda env: getattr(env, family).labels, lambda _env: {"named": {"tap": "x"}})
+        calls[f"{kind}.read"] = (lambda env: env.series[kind].read, _no_arguments)
         argument = "amount" if labels == "inc" else "value"
-        calls[f"{kind}.{labels}"] = (
-            lambda env, k=kind, m=labels: getattr(env.series[k], m),
-            lambda _env, a=argument: {a: 1},
-        )
+        calls[f"{kind}.{labels}"] = (lambda env: getattr(env.series[kind], labels), lambda _env: {argument: 1})
         if kind != "Counter":
-            calls[f"{kind}.time"] = (lambda env, k=kind: env.series[k].time, _no_arguments)
-    calls["Gauge.inc"] = (lambda env: env.series["Gauge"].inc, lambda _env: {"amount": 1})
-    calls["Gauge.dec"] = (lambda env: env.series["Gauge"].dec, lambda _env: {"amount": 1})
+            calls[f"{kind}.time"] = (lambda env: env.timed[kind].time, _no_arguments)
+
+    def sampler(name: str, make: Callable[[], tracing.Sampler]) -> None:
+        calls[name] = (lambda _env: getattr(tracing, name), lambda _env: _fields(make()))
+        calls[f"{name}.should_sample"] = (
+            lambda _env: make().should_sample,
+            lambda env: {"trace_id": TRACE, "parent": env.span_context},
+        )
+
+    def clock_method(clock: str, method: str) -> None:
+        calls[f"{clock}.{method}"] = (
+            lambda env: getattr(top.SystemClock() if clock == "SystemClock" else env.clock, method),
+            _no_arguments,
+        )
+
+    def generator_method(generator: str, method: str) -> None:
+        calls[f"{generator}.{method}"] = (
+            lambda env: getattr(top.RandomIdGenerator() if generator == "RandomIdGenerator" else env.ids, method),
+            _no_arguments,
+        )
+
+    for name in ("FlextAlert", "FlextHealthCheck", "FlextLogEntry", "FlextMetric", "FlextSpan", "FlextTrace"):
+        entity(name)
+    for name in ("SpanEvent", "SpanLink", "SpanStatus"):
+        value_object(name)
+    for kind, labels in (("Counter", "inc"), ("Gauge", "set"), ("Histogram", "observe"), ("Summary", "observe")):
+        instrument(kind, labels)
+    calls["Gauge.inc"] = (lambda env: env.gauge_series.inc, lambda _env: {"amount": 1})
+    calls["Gauge.dec"] = (lambda env: env.gauge_series.dec, lambda _env: {"amount": 1})
     for span_kind in ("Span", "NonRecordingSpan"):
         attribute = "span" if span_kind == "Span" else "non_recording"
         method_arguments: dict[str, Arguments] = {
@@ -812,50 +853,29 @@ def _entity_calls() -> dict[str, tuple[Getter, Arguments]]:  # noqa: C901, PLR09
         if span_kind == "Span":
             method_arguments["to_entity"] = _no_arguments
         for method, arguments in method_arguments.items():
-            calls[f"{span_kind}.{method}"] = (
-                lambda env, a=attribute, m=method: getattr(getattr(env, a), m),
-                arguments,
-            )
-    for sampler, make in (
-        ("AlwaysOffSampler", tracing.always_off),
-        ("AlwaysOnSampler", tracing.always_on),
-        ("ParentBasedSampler", lambda: tracing.parent_based(tracing.always_on())),
-        ("TraceIdRatioSampler", lambda: tracing.trace_id_ratio(0.5)),
-    ):
-        calls[sampler] = (lambda _env, s=sampler: getattr(tracing, s), lambda _env, m=make: _fields(m()))
-        calls[f"{sampler}.should_sample"] = (
-            lambda _env, m=make: m().should_sample,
-            lambda env: {"trace_id": TRACE, "parent": env.span_context},
-        )
+            calls[f"{span_kind}.{method}"] = (_method_of(attribute, method), arguments)
+    sampler("AlwaysOffSampler", tracing.always_off)
+    sampler("AlwaysOnSampler", tracing.always_on)
+    sampler("ParentBasedSampler", lambda: tracing.parent_based(tracing.always_on()))
+    sampler("TraceIdRatioSampler", lambda: tracing.trace_id_ratio(0.5))
     for exporter in ("InMemorySpanRepository", "ConsoleSpanExporter", "FlextOtlpHttpExporter"):
         attribute = {"InMemorySpanRepository": "repository", "ConsoleSpanExporter": "console"}.get(exporter, "otlp")
         calls[f"{exporter}.export"] = (
-            lambda env, a=attribute: getattr(env, a).export,
+            _method_of(attribute, "export"),
             lambda env: {"spans": [env.span_entity], "timeout": QUICK},
         )
-        calls[f"{exporter}.shutdown"] = (
-            lambda env, a=attribute: getattr(env, a).shutdown,
-            lambda _env: {"timeout": QUICK},
-        )
+        calls[f"{exporter}.shutdown"] = (_method_of(attribute, "shutdown"), lambda _env: {"timeout": QUICK})
     for clock in ("SystemClock", "FakeClock"):
         for method in ("monotonic", "monotonic_ns", "time", "time_ns"):
-            calls[f"{clock}.{method}"] = (
-                lambda env, c=clock, m=method: getattr(top.SystemClock() if c == "SystemClock" else env.clock, m),
-                _no_arguments,
-            )
+            clock_method(clock, method)
     for generator in ("RandomIdGenerator", "DeterministicIdGenerator"):
         for method in ("new_span_id", "new_trace_id"):
-            calls[f"{generator}.{method}"] = (
-                lambda env, g=generator, m=method: getattr(
-                    top.RandomIdGenerator() if g == "RandomIdGenerator" else env.ids, m
-                ),
-                _no_arguments,
-            )
+            generator_method(generator, method)
     return calls
 
 
-def _record_arguments(env: Env) -> dict[str, object]:
-    return {"name": "fuzz_rows_total", "value": 1.0, "unit": "", "kind": "counter", "labels": {"tap": "pg"}}
+def _recorded_metric(env: Env) -> object:
+    return env.factory.create_metric("fuzz_rows_total", 1.0, unit="", kind="counter", labels={"tap": "pg"}).unwrap()
 
 
 def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
@@ -919,7 +939,7 @@ def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
         ),
         "FlextMetricsService.record_metric": (
             lambda env: env.metrics.record_metric,
-            lambda env: {"metric": env.factory.create_metric(**_record_arguments(env)).unwrap()},
+            lambda env: {"metric": _recorded_metric(env)},
         ),
         "FlextTracingService": (
             lambda _env: top.FlextTracingService,
@@ -1014,12 +1034,12 @@ def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
             lambda _env: {"exc_type": None, "exc": None, "traceback": None},
         ),
         "SpanScope.__call__": (lambda env: env.tracing.start_span("decorated"), lambda _env: {"function": _noop}),
-        "Timer.__enter__": (lambda env: env.series["Histogram"].time().__enter__, _no_arguments),
+        "Timer.__enter__": (lambda env: env.histogram_series.time().__enter__, _no_arguments),
         "Timer.__exit__": (
-            lambda env: _entered(env.series["Histogram"].time()).__exit__,
+            lambda env: _entered(env.histogram_series.time()).__exit__,
             lambda _env: {"exc_type": None, "exc": None, "traceback": None},
         ),
-        "Timer.__call__": (lambda env: env.series["Histogram"].time(), lambda _env: {"function": _noop}),
+        "Timer.__call__": (lambda env: env.histogram_series.time(), lambda _env: {"function": _noop}),
         "CallbackHandle.remove": (lambda env: env.handle.remove, _no_arguments),
         "MetricsServer.close": (lambda env: env.server.close, lambda _env: {"timeout": QUICK}),
         "MetricsServer.__enter__": (lambda env: env.server.__enter__, _no_arguments),
@@ -1060,9 +1080,10 @@ def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
             lambda env: {"clock": env.clock, "id_generator": env.ids, "service": "fuzz"},
         ),
     }
+
     for level in ("critical", "debug", "error", "info", "warning"):
         calls[f"FlextLoggingService.{level}"] = (
-            lambda env, lv=level: getattr(env.logging, lv),
+            _method_of("logging", level),
             lambda _env: {"event": "e", "context": {"rows": 1}},
         )
     for method in ROLES:
@@ -1082,7 +1103,7 @@ def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
             arguments = lambda _env: {"level": 20, "event": "e %s", "args": ("x",), "kw": {"rows": 1}}  # noqa: E731
         else:
             arguments = lambda _env: {"event": "e %s", "args": ("x",), "kw": {"rows": 1}}  # noqa: E731
-        calls[method] = (lambda env, n=name: getattr(env.logger, n), arguments)
+        calls[method] = (_method_of("logger", name), arguments)
     return calls
 
 
@@ -1156,10 +1177,14 @@ def _factory_calls() -> dict[str, tuple[Getter, Arguments]]:
         },
     }
     calls: dict[str, tuple[Getter, Arguments]] = {}
-    for method, arguments in create.items():
-        calls[f"FlextObservabilityMasterFactory.{method}"] = (lambda env, m=method: getattr(env.factory, m), arguments)
+
+    def add(method: str, arguments: Arguments) -> None:
+        calls[f"FlextObservabilityMasterFactory.{method}"] = (_method_of("factory", method), arguments)
         simple = "flext_" + method
-        calls[simple] = (lambda _env, s=simple: getattr(top, s), arguments)
+        calls[simple] = (lambda _env: getattr(top, simple), arguments)
+
+    for method, arguments in create.items():
+        add(method, arguments)
     return calls
 
 
@@ -1177,6 +1202,22 @@ def _function_calls() -> dict[str, tuple[Getter, Arguments]]:
         return lambda _env: dict(values)
 
     calls: dict[str, tuple[Getter, Arguments]] = {}
+
+    def entity_functions(kind: str, entity: str) -> None:
+        calls[f"validate_{kind}"] = (
+            lambda _env: getattr(top, f"validate_{kind}"),
+            lambda env: {_VALIDATED.get(kind, kind): env.entities[entity]},
+        )
+        calls[f"{kind}_from_dict"] = (
+            lambda _env: getattr(top, f"{kind}_from_dict"),
+            lambda env: {"data": env.entities[entity].to_dict()},  # type: ignore[attr-defined]
+        )
+        if kind != "trace":
+            calls[f"build_{kind}"] = (
+                lambda _env: getattr(top, f"build_{kind}"),
+                lambda env: _builder_arguments(env, entity),
+            )
+
     for kind, entity in (
         ("alert", "FlextAlert"),
         ("health_check", "FlextHealthCheck"),
@@ -1185,19 +1226,7 @@ def _function_calls() -> dict[str, tuple[Getter, Arguments]]:
         ("span", "FlextSpan"),
         ("trace", "FlextTrace"),
     ):
-        calls[f"validate_{kind}"] = (
-            lambda _env, k=kind: getattr(top, f"validate_{k}"),
-            lambda env, e=entity, k=kind: {_VALIDATED.get(k, k): env.entities[e]},
-        )
-        calls[f"{kind}_from_dict"] = (
-            lambda _env, k=kind: getattr(top, f"{k}_from_dict"),
-            lambda env, e=entity: {"data": env.entities[e].to_dict()},  # type: ignore[attr-defined]
-        )
-        if kind != "trace":
-            calls[f"build_{kind}"] = (
-                lambda _env, k=kind: getattr(top, f"build_{k}"),
-                lambda env, e=entity: _builder_arguments(env, e),
-            )
+        entity_functions(kind, entity)
     span_fields = calls["build_span"][1]
     calls["build_span"] = (
         lambda _env: top.build_span,
@@ -1454,7 +1483,7 @@ def _arrange(signature: inspect.Signature, values: Mapping[str, object]) -> tupl
         if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
             positional.append(value)
         elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            positional.extend(value)  # type: ignore[call-overload]
+            positional.extend(typing.cast("tuple[object, ...]", value))
         elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
             named.update(value)  # type: ignore[call-overload]
         else:
@@ -1591,7 +1620,9 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
     elif isinstance(made, testing.DeterministicIdGenerator | top.RandomIdGenerator):
         made.new_trace_id()
     elif decorator and not callable(hostile):
-        made()  # a decorator that accepted a non-callable must not fail when its result is called
+        typing.cast(
+            "Callable[[], object]", made
+        )()  # a decorator that accepted a non-callable must not fail when its result is called
 
 
 def judge(env: Env, name: str, slot: tuple[str, str | None], hostile: object) -> str | None:
