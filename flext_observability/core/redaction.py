@@ -424,9 +424,10 @@ _USERINFO: Final = re.compile(
 
 _BEARER: Final = re.compile(r"(?i)\bbearer\s+(?P<value>[\w\-.~+/]+=*)")
 
-# A header line: everything after "Authorization:" up to the line's end is the
-# credential, whatever the scheme (Basic, Digest, AWS4-HMAC-SHA256, custom).
-_AUTHORIZATION: Final = re.compile(r"(?i)\bauthorization[ \t]*[:=][ \t]*[\"']?(?P<value>[^\r\n\"']+)")
+# A header line: everything after "Authorization:" up to the line's end (blanks at
+# its end excepted, so that redacting twice changes nothing) is the credential,
+# whatever the scheme (Basic, Digest, AWS4-HMAC-SHA256, custom).
+_AUTHORIZATION: Final = re.compile(r"(?i)\bauthorization[ \t]*[:=][ \t]*[\"']?(?P<value>[^\r\n\"']*[^\s\"'])")
 
 # Pairs are found by their head alone ('name': or name=); a value is read only
 # after a sensitive name. The value of any other pair is scanned on, so that a
@@ -587,7 +588,8 @@ def _pair_value(policy: RedactionPolicy, head: _Head) -> Span | None:
 
 
 def _colon_value(policy: RedactionPolicy, head: _Head) -> Span | None:
-    if not is_sensitive_key(policy, head.name):
+    # "Authorization:" lines were handled whole by their own rule; taking them again would not be idempotent.
+    if head.name.lower().endswith("authorization") or not is_sensitive_key(policy, head.name):
         return None
     # Always a match: the last alternative may match nothing.
     return _inner_span(_COLON_VALUE.match(head.string, head.end))  # type: ignore[arg-type]
