@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_entities
+import bench_health
 import bench_logging
 import bench_metrics
 import bench_tracing
@@ -22,7 +23,7 @@ import bench_tracing
 def main() -> int:
     """Run every benchmark and print one line each."""
     print(f"python {platform.python_version()} on {platform.machine()}; medians of repeated runs")
-    for module in (bench_entities, bench_metrics, bench_logging, bench_tracing):
+    for module in (bench_entities, bench_metrics, bench_logging, bench_tracing, bench_health):
         for comparison in module.run():
             print(comparison.line(), flush=True)
     return 0

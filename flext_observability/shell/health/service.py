@@ -108,7 +108,11 @@ class HealthRun:
 
 @frozen(kw_only=True)
 class HealthCheckState:
-    """What the service knows of one check now: its last result, whether a run is in flight, and counts."""
+    """What the service knows of one check now: its last result, whether a run is in flight, and counts.
+
+    While a run hangs past its deadline, ``last`` is its timed-out ``fail``
+    (and ``running`` stays ``True``).
+    """
 
     plan: HealthCheckPlan
     last: HealthOutcome | None
@@ -198,7 +202,7 @@ class FlextHealthService:
         self.max_workers = _check_workers(max_workers)
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._policy = redaction if redaction is not None else DEFAULT_POLICY
-        self._on_run = on_run
+        self._on_run: tuple[Callable[[HealthRun], object], ...] = () if on_run is None else (on_run,)
         self._slots: dict[tuple[str, str], _Slot] = {}
         self._shut_down = False
         self._fresh_state()
@@ -265,6 +269,20 @@ class FlextHealthService:
                 raise ValueError(message)
             self._slots[name] = _Slot(plan)
         return plan
+
+    def add_run_hook(self, hook: Callable[[HealthRun], object]) -> None:
+        """Have ``hook`` hear of every finished run too, after ``on_run`` (the seam health metrics use).
+
+        The same rules as ``on_run``: quick, called in the thread that ran
+        the check, and what it raises is logged. A ``hook`` that cannot be
+        called raises a ``TypeError``.
+        """
+        given: object = hook
+        if not callable(given):
+            message = f"hook must be a function taking a HealthRun, not {describe(given)}"
+            raise TypeError(message)
+        with self._lock:
+            self._on_run = (*self._on_run, hook)
 
     @property
     def plans(self) -> tuple[HealthCheckPlan, ...]:
@@ -408,11 +426,13 @@ class FlextHealthService:
                 slot.last = outcome
                 slot.fresh_until = self._clock.monotonic() + ttl
             self._changed.notify_all()
-        if self._on_run is not None:
-            try:
-                self._on_run(HealthRun(plan=plan, outcome=outcome, duration=duration, timed_out=late))
-            except Exception:  # noqa: BLE001 - a hook's error is logged (with its traceback), never passed on
-                _LOG.exception("the on_run hook of a health service raised")
+        if self._on_run:
+            finished = HealthRun(plan=plan, outcome=outcome, duration=duration, timed_out=late)
+            for hook in self._on_run:
+                try:
+                    hook(finished)
+                except Exception:  # noqa: BLE001 - a hook's error is logged (with its traceback), never passed on
+                    _LOG.exception("the on_run hook of a health service raised")
 
     def _wait(self, waits: list[tuple[_Slot, _Run | None]]) -> list[HealthOutcome]:
         """Wait for each run until it ends or its deadline passes; the outcome of each check, in order."""
@@ -436,7 +456,10 @@ class FlextHealthService:
                 if not run.timed_out:
                     run.timed_out = True
                     slot.timeouts += 1
-                outcomes.append(outcome_of(slot.plan, self._timed_out(slot.plan, run)))
+                timed_out = outcome_of(slot.plan, self._timed_out(slot.plan, run))
+                if slot.run is run:
+                    slot.last = timed_out  # what states() (and the status metric) show while it hangs; not cached
+                outcomes.append(timed_out)
         return outcomes
 
     def _timed_out(self, plan: HealthCheckPlan, run: _Run) -> FlextHealthCheck:

@@ -5,6 +5,11 @@ from the scraper's ``Accept`` header and compresses when asked. Around it this
 module adds an optional path, optional HTTP basic authentication (compared in
 constant time) and a guarantee that a failure answers 500 instead of raising
 into the server. :func:`serve_metrics` binds to loopback unless told otherwise.
+
+``routes`` maps more exact paths to other WSGI apps served by the same server
+and port (the health endpoints, ``/livez`` and the rest): basic
+authentication and TLS apply to them as to ``/metrics``; each such app
+answers its own methods and errors.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import binascii
 import hmac
 import ssl
 import threading
+from collections.abc import Mapping
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Final, Self
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -44,19 +50,27 @@ def make_metrics_app(
     *,
     path: str | None = "/metrics",
     basic_auth: tuple[str, str] | None = None,
+    routes: Mapping[str, WSGIApp] | None = None,
 ) -> WSGIApp:
-    """A WSGI app serving the registry at ``path`` (any path when ``None``).
+    """A WSGI app serving the registry at ``path`` (any path when ``None``), and ``routes`` beside it.
 
     With ``basic_auth=(user, password)``, requests without those credentials
-    get 401. Mount it under an existing WSGI app's ``/metrics`` with
-    ``path=None``. A ``path`` that is neither text nor ``None`` raises
-    ``ValueError`` (a set-up mistake).
+    get 401, on ``routes`` too. Mount it under an existing WSGI app's
+    ``/metrics`` with ``path=None``. A ``path`` that is neither text nor
+    ``None``, or ``routes`` that is no mapping of paths (``/...``, not
+    ``path``) to WSGI apps, raises ``ValueError`` (a set-up mistake).
     """
     path = _checked_path(path)
+    extra = _checked_routes(routes, path)
     inner = make_wsgi_app(registry)
     expected = _expected_credentials(basic_auth)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        route = extra.get(environ.get("PATH_INFO", "")) if extra else None
+        if route is not None:
+            if expected is not None and not _authorized(environ.get("HTTP_AUTHORIZATION", ""), expected):
+                return _unauthorized(start_response)
+            return route(environ, start_response)
         if environ.get("REQUEST_METHOD") == "HEAD":
             # HEAD is GET without the body (RFC 9110 9.3.2); load balancers and probes send it.
             body = app({**environ, "REQUEST_METHOD": "GET"}, start_response)
@@ -68,11 +82,7 @@ def make_metrics_app(
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [f"metrics are served at {path}\n".encode()]
         if expected is not None and not _authorized(environ.get("HTTP_AUTHORIZATION", ""), expected):
-            start_response(
-                "401 Unauthorized",
-                [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Basic realm="metrics"')],
-            )
-            return [b"authentication required\n"]
+            return _unauthorized(start_response)
         try:
             return inner(environ, start_response)  # type: ignore[no-any-return]
         except Exception:  # noqa: BLE001 - a failing scrape answers 500, it never takes the server down
@@ -81,6 +91,39 @@ def make_metrics_app(
             return [b"metrics are unavailable; see the application log\n"]
 
     return app
+
+
+def _unauthorized(start_response: StartResponse) -> list[bytes]:
+    start_response(
+        "401 Unauthorized",
+        [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Basic realm="metrics"')],
+    )
+    return [b"authentication required\n"]
+
+
+def _checked_routes(routes: object, path: str | None) -> dict[str, WSGIApp]:
+    """``routes`` as a plain dict of exact paths to WSGI apps; a set-up mistake raises ``ValueError``."""
+    if routes is None:
+        return {}
+    if not isinstance(routes, Mapping):
+        message = f"routes must map paths such as '/livez' to WSGI apps, or be None, got {describe(routes)}"
+        raise ValueError(message)  # noqa: TRY004 - the one exception type serve_metrics turns into a Failure
+    try:
+        pairs = list(routes.items())
+    except Exception as error:  # noqa: BLE001 - a mapping that cannot be read is a set-up mistake like any other
+        message = f"routes could not be read: {type(error).__name__}"
+        raise ValueError(message) from None
+    checked: dict[str, WSGIApp] = {}
+    for route, target in pairs:
+        if not isinstance(route, str) or not str.__str__(route).startswith("/") or not callable(target):
+            message = f"routes must map paths starting with '/' to WSGI apps, got {describe(route)}"
+            raise ValueError(message)
+        plain = str.__str__(route)
+        if path is not None and plain in {path, path.rstrip("/") + "/"}:
+            message = f"routes must not hold the metrics path {path!r}"
+            raise ValueError(message)
+        checked[plain] = target
+    return checked
 
 
 def _checked_path(path: object) -> str | None:
@@ -207,9 +250,11 @@ def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messa
     tls: tuple[str, str] | ssl.SSLContext | None = None,
     basic_auth: tuple[str, str] | None = None,
     redaction: RedactionPolicy = DEFAULT_POLICY,
+    routes: Mapping[str, WSGIApp] | None = None,
 ) -> Result[MetricsServer, FlextExportError]:
     """Serve the registry on ``host:port`` (port 0 picks a free one) in a daemon thread.
 
+    ``routes`` adds more paths on the same server (see :func:`make_metrics_app`).
     ``tls`` is ``(certfile, keyfile)`` or a ready server-side ``SSLContext``.
     A failure's target and message pass ``redaction``; a ``host`` that is
     not text or a ``port`` that is not an integer from 0 to 65535 is a
@@ -227,7 +272,7 @@ def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messa
         return failure(f"cannot serve {shown_path}: {address}")
     host, port = address
     try:
-        app = make_metrics_app(registry, path=path, basic_auth=basic_auth)
+        app = make_metrics_app(registry, path=path, basic_auth=basic_auth, routes=routes)
     except ValueError as error:
         return failure(f"cannot serve {shown_path}: {error}")
     server: WSGIServer | None = None

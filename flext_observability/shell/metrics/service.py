@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
     from prometheus_client.registry import Collector
 
-    from flext_observability.shell.metrics.http import MetricsServer
+    from flext_observability.shell.metrics.http import MetricsServer, WSGIApp
     from flext_observability.shell.metrics.push import PushMethod
 
 S = TypeVar("S", bound=Series)
@@ -519,10 +519,14 @@ class FlextMetricsService:
         path: str = "/metrics",
         tls: tuple[str, str] | ssl.SSLContext | None = None,
         basic_auth: tuple[str, str] | None = None,
+        routes: Mapping[str, WSGIApp] | None = None,
     ) -> Result[MetricsServer, FlextExportError]:
         """Serve ``path`` in a background thread; ``tls`` is ``(certfile, keyfile)`` or an ``SSLContext``.
 
-        See :func:`~flext_observability.shell.metrics.http.serve_metrics`.
+        ``routes`` serves more paths on the same server and port, under the
+        same TLS and basic authentication: ``routes=health_app.routes`` adds
+        the health endpoints. See
+        :func:`~flext_observability.shell.metrics.http.serve_metrics`.
         """
         from flext_observability.shell.metrics.http import serve_metrics  # noqa: PLC0415 - HTTP is optional
 
@@ -534,6 +538,7 @@ class FlextMetricsService:
             tls=tls,
             basic_auth=basic_auth,
             redaction=self._redaction,
+            routes=routes,
         )
 
     def push(  # noqa: PLR0913 - the gateway's parameters, all keyword-only but the address and the job

@@ -1,0 +1,415 @@
+"""The health endpoints over real HTTP: a real ``serve()`` on loopback serving ``/metrics`` and the health paths.
+
+The documents are checked against a JSON Schema of ``application/health+json``
+(draft-inadarei-api-health-check) written here, by a small validator of the
+keywords it uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client as http_client
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Final, cast
+
+import pytest
+
+from flext_observability.health import (
+    HEALTH_JSON,
+    NO_SERVICE_INFO,
+    FlextHealthService,
+    HealthApp,
+    build_health_check,
+    build_service_info,
+    make_health_app,
+)
+from flext_observability.metrics import FlextMetricsService, MetricsServer
+
+pytestmark = pytest.mark.integration
+
+LOOPBACK: Final = "127.0.0.1"
+"""Where ``serve()`` listens unless told otherwise."""
+
+Schema = dict[str, Any]
+
+STATUS: Final[Schema] = {"enum": ["pass", "warn", "fail"]}
+TEXT: Final[Schema] = {"type": "string"}
+RFC3339: Final[Schema] = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
+}
+LINKS: Final[Schema] = {"type": "object", "additionalProperties": TEXT}
+OUTPUT_ONLY_WHEN_NOT_PASS: Final[Schema] = {
+    "if": {"properties": {"status": {"const": "pass"}}},
+    "then": {"not": {"required": ["output"]}},
+}
+CHECK_KEY: Final[Schema] = {"pattern": r"^[^:]+:[^:]+$"}
+
+CHECK_ENTRY: Final[Schema] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "componentId": TEXT,
+        "componentType": TEXT,
+        "observedValue": {"type": ["string", "number", "boolean", "null", "object", "array"]},
+        "observedUnit": TEXT,
+        "status": STATUS,
+        "affectedEndpoints": {"type": "array", "items": TEXT},
+        "time": RFC3339,
+        "output": TEXT,
+        "links": LINKS,
+    },
+    "additionalProperties": False,
+    "allOf": [OUTPUT_ONLY_WHEN_NOT_PASS],
+}
+
+HEALTH_SCHEMA: Final[Schema] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": STATUS,
+        "version": TEXT,
+        "releaseId": TEXT,
+        "notes": {"type": "array", "items": TEXT},
+        "output": TEXT,
+        "checks": {
+            "type": "object",
+            "propertyNames": CHECK_KEY,
+            "additionalProperties": {"type": "array", "items": CHECK_ENTRY},
+        },
+        "links": LINKS,
+        "serviceId": TEXT,
+        "description": TEXT,
+    },
+    "additionalProperties": False,
+    "allOf": [OUTPUT_ONLY_WHEN_NOT_PASS],
+}
+"""The document of draft-inadarei-api-health-check, section 3 and 4, with its MUSTs and SHOULDs as rules."""
+
+STATUS_ONLY_SCHEMA: Final[Schema] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": STATUS,
+        "checks": {
+            "type": "object",
+            "propertyNames": CHECK_KEY,
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": STATUS},
+                    "additionalProperties": False,
+                },
+            },
+        },
+    },
+    "additionalProperties": False,
+    "allOf": [HEALTH_SCHEMA],
+}
+"""A document without details: the same format, holding statuses and check names only."""
+
+_JSON_TYPES: Final = {
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "string": lambda value: isinstance(value, str),
+    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "null": lambda value: value is None,
+}
+
+
+def schema_errors(schema: Schema, value: object, path: str = "$") -> list[str]:  # noqa: C901, PLR0912 - one branch per keyword
+    """The ways ``value`` breaks ``schema``, for the JSON Schema keywords the schemas above use."""
+    errors: list[str] = []
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_JSON_TYPES[kind](value) for kind in kinds):
+            return [f"{path}: {value!r} is not of type {schema['type']}"]
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} is not one of {schema['enum']}")
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{path}: {value!r} is not {schema['const']!r}")
+    if "pattern" in schema and isinstance(value, str) and re.search(schema["pattern"], value) is None:
+        errors.append(f"{path}: {value!r} does not match {schema['pattern']}")
+    if isinstance(value, dict):
+        errors.extend(f"{path}: {name!r} is required" for name in schema.get("required", ()) if name not in value)
+        properties = schema.get("properties", {})
+        for name, item in value.items():
+            if "propertyNames" in schema:
+                errors.extend(schema_errors(schema["propertyNames"], name, f"{path}[{name!r}] (name)"))
+            if name in properties:
+                errors.extend(schema_errors(properties[name], item, f"{path}.{name}"))
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"{path}: {name!r} is not allowed")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errors.extend(schema_errors(schema["additionalProperties"], item, f"{path}[{name!r}]"))
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            errors.extend(schema_errors(schema["items"], item, f"{path}[{index}]"))
+    if "not" in schema and not schema_errors(schema["not"], value, path):
+        errors.append(f"{path}: must not match {schema['not']}")
+    if "if" in schema and not schema_errors(schema["if"], value, path):
+        errors.extend(schema_errors(schema.get("then", {}), value, path))
+    for part in schema.get("allOf", ()):
+        errors.extend(schema_errors(part, value, path))
+    return errors
+
+
+WORKERS: Final = 2
+HANG: Final = 30.0
+TIMEOUT: Final = 0.3
+MARGIN: Final = 0.2
+
+
+@dataclass
+class Answer:
+    """One HTTP answer: status, headers (lower-case names) and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def document(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+def request(server: MetricsServer, path: str, method: str = "GET") -> Answer:
+    """Send one request to ``server`` with the standard library's client."""
+    connection = http_client.HTTPConnection(LOOPBACK, server.port, timeout=10)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read()
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return Answer(response.status, headers, body)
+    finally:
+        connection.close()
+
+
+def serve(app: HealthApp) -> MetricsServer:
+    """One ``serve()`` for ``/metrics`` and the health routes, on loopback, a free port."""
+    return FlextMetricsService().serve(routes=app.routes).unwrap()
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """An event hung checks wait on (for at most 30 s); set at the end so their threads end."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def hanging(release: threading.Event) -> Any:
+    """A check that sleeps 30 s (or until the test ends)."""
+
+    def check() -> bool:
+        release.wait(HANG)
+        return True
+
+    return check
+
+
+def failing() -> bool:
+    """A dependency that is down."""
+    return False
+
+
+def test_a_hung_check_is_fail_and_readyz_answers_within_its_timeout(release: threading.Event) -> None:
+    """A check sleeping 30 s makes /readyz answer 503 with ``fail`` within its timeout plus 0.2 s."""
+    health = FlextHealthService(max_workers=WORKERS)
+    health.register(hanging(release), component="db", timeout=TIMEOUT)
+    with serve(make_health_app(health, details=True)) as server:
+        began = time.monotonic()
+        answer = request(server, "/readyz")
+        elapsed = time.monotonic() - began
+        assert elapsed < TIMEOUT + MARGIN, elapsed
+        assert answer.status == 503
+        document = answer.document()
+        assert document["status"] == "fail"
+        assert document["checks"]["db:status"][0]["output"].startswith("timed out after 0.3 s")
+        assert not schema_errors(HEALTH_SCHEMA, document)
+    release.set()
+    assert health.shutdown(5.0)
+
+
+def test_concurrent_requests_while_checks_hang_add_no_threads(release: threading.Event) -> None:
+    """100 concurrent requests while checks hang leave only the pool, the loop thread and the server's own."""
+    before = threading.active_count()
+    health = FlextHealthService(max_workers=WORKERS)
+    for index in range(WORKERS + 2):
+        health.register(hanging(release), component=f"dep{index}", timeout=TIMEOUT)
+
+    async def hung_async() -> bool:
+        await asyncio.sleep(HANG)
+        return True
+
+    health.register(hung_async, component="async_dep", timeout=TIMEOUT)
+    try:
+        with serve(make_health_app(health)) as server:
+            with ThreadPoolExecutor(max_workers=100) as clients:
+                answers = list(clients.map(lambda path: request(server, path), ["/readyz", "/health"] * 50))
+            assert [answer.status for answer in answers] == [503] * 100
+            assert health.states()[0].running  # the sync checks still hang
+            allowed = before + WORKERS + 1 + 1  # the pool, the loop thread, the server's own thread
+            deadline = time.monotonic() + 5.0
+            while threading.active_count() > allowed and time.monotonic() < deadline:
+                time.sleep(0.02)  # request threads end just after their answer is sent
+            assert threading.active_count() <= allowed, [thread.name for thread in threading.enumerate()]
+    finally:
+        release.set()
+        assert health.shutdown(5.0)
+
+
+def test_status_codes_follow_the_mapping() -> None:
+    """A pass or warn answers 200 and a fail 503; a non-critical fail is warn, so 200."""
+
+    def warn() -> object:
+        return build_health_check(component="disk", status="warn", time=0.0)
+
+    cases: list[tuple[list[tuple[Callable[[], object], bool]], int, str]] = [
+        ([(lambda: True, True)], 200, "pass"),
+        ([(warn, True)], 200, "warn"),
+        ([(failing, False)], 200, "warn"),
+        ([(failing, True)], 503, "fail"),
+        ([(lambda: True, True), (warn, False), (failing, True)], 503, "fail"),
+    ]
+    for checks, code, status in cases:
+        health = FlextHealthService()
+        for index, (check, critical) in enumerate(checks):
+            health.register(check, component=f"c{index}", critical=critical)
+        with serve(make_health_app(health)) as server:
+            answer = request(server, "/readyz")
+            assert (answer.status, answer.document()["status"]) == (code, status), checks
+            assert not schema_errors(STATUS_ONLY_SCHEMA, answer.document())
+        health.shutdown()
+
+
+def test_liveness_stays_pass_while_every_dependency_fails() -> None:
+    """Dependency checks belong to readiness: /livez is 200 pass while /readyz is 503."""
+    health = FlextHealthService()
+    health.register(lambda: True, component="app", probes="liveness")
+    for name in ("postgres", "redis", "broker"):
+        health.register(failing, component=name)
+    with serve(make_health_app(health)) as server:
+        live, ready, everything = (request(server, path) for path in ("/livez", "/readyz", "/health"))
+        assert (live.status, live.document()["status"]) == (200, "pass")
+        assert list(live.document()["checks"]) == ["app:status"]
+        assert (ready.status, ready.document()["status"]) == (503, "fail")
+        assert everything.status == 503
+        assert len(everything.document()["checks"]) == 4
+        startup = request(server, "/startupz")
+        assert (startup.status, startup.document()) == (200, {"status": "pass"})
+    health.shutdown()
+
+
+def _leaky() -> object:
+    return build_health_check(
+        component="postgres",
+        status="warn",
+        observed_value=250,
+        observed_unit="ms",
+        output="slow from 10.0.0.7",
+        time=0.0,
+    )
+
+
+def test_details_are_hidden_by_default_and_verbose_cannot_override() -> None:
+    """Without details a document holds statuses only, whatever the query; ``?verbose`` alone does not show them."""
+    health = FlextHealthService()
+    health.register(_leaky, component="postgres", measurement="responseTime")
+    with serve(make_health_app(health)) as server:
+        for path in ("/readyz", "/readyz?verbose", "/readyz?verbose=1", "/health?verbose=true"):
+            answer = request(server, path)
+            assert answer.status == 200
+            assert answer.document() == {"status": "warn", "checks": {"postgres:responseTime": [{"status": "warn"}]}}
+            assert b"10.0.0.7" not in answer.body
+            assert not schema_errors(STATUS_ONLY_SCHEMA, answer.document())
+    health.shutdown()
+
+
+def test_details_are_shown_when_enabled_and_verbose_works_only_when_allowed() -> None:
+    """``details=True`` shows outputs, observed values and service facts; ``allow_verbose`` lets ``?verbose`` do it."""
+    health = FlextHealthService()
+    health.register(_leaky, component="postgres", measurement="responseTime")
+    info = build_service_info(version="1.2", service_id="etl").unwrap()
+    with serve(make_health_app(health, details=True, service_info=info)) as server:
+        document = request(server, "/readyz").document()
+        assert document["version"] == "1.2"
+        entry = document["checks"]["postgres:responseTime"][0]
+        assert (entry["observedValue"], entry["output"]) == (250, "slow from 10.0.0.7")
+        assert not schema_errors(HEALTH_SCHEMA, document)
+    with serve(make_health_app(health, allow_verbose=True)) as server:
+        assert "output" not in request(server, "/readyz").body.decode()
+        verbose = request(server, "/readyz?verbose").document()
+        assert verbose["checks"]["postgres:responseTime"][0]["output"] == "slow from 10.0.0.7"
+        assert not schema_errors(HEALTH_SCHEMA, verbose)
+    health.shutdown()
+
+
+def test_headers_head_and_other_methods() -> None:
+    """GET and HEAD carry the media type and no-store; HEAD has no body; POST is 405 with Allow."""
+    health = FlextHealthService()
+    health.register(failing, component="db")
+    with serve(make_health_app(health)) as server:
+        got = request(server, "/readyz")
+        head = request(server, "/readyz", "HEAD")
+        for answer in (got, head):
+            assert answer.status == 503
+            assert answer.headers["content-type"] == HEALTH_JSON
+            assert answer.headers["cache-control"] == "no-store"
+        assert head.body == b""
+        assert head.headers["content-length"] == str(len(got.body))
+        posted = request(server, "/livez", "POST")
+        assert posted.status == 405
+        assert posted.headers["allow"] == "GET, HEAD"
+        assert request(server, "/metrics").status == 200
+    health.shutdown()
+
+
+def test_an_internal_error_answers_503_with_a_minimal_document() -> None:
+    """When building the answer fails, the app answers 503 ``{"status": "fail"}`` and the server lives on."""
+    no_service = cast("FlextHealthService", object())  # no check_health: every request fails inside
+    broken = HealthApp(no_service, details=False, allow_verbose=False, service_info=NO_SERVICE_INFO)
+    with serve(broken) as server:
+        answer = request(server, "/readyz")
+        assert (answer.status, answer.document()) == (503, {"status": "fail"})
+        assert answer.headers["content-type"] == HEALTH_JSON
+        assert not schema_errors(HEALTH_SCHEMA, answer.document())
+        assert request(server, "/readyz", "HEAD").body == b""
+        assert request(server, "/metrics").status == 200
+
+
+def test_basic_auth_of_the_server_applies_to_the_health_routes() -> None:
+    """With ``basic_auth``, /readyz without credentials is 401 like /metrics."""
+    health = FlextHealthService()
+    app = make_health_app(health)
+    with FlextMetricsService().serve(routes=app.routes, basic_auth=("probe", "secret")).unwrap() as server:
+        assert request(server, "/readyz").status == 401
+        connection = http_client.HTTPConnection(LOOPBACK, server.port, timeout=10)
+        connection.request("GET", "/readyz", headers={"Authorization": "Basic cHJvYmU6c2VjcmV0"})
+        assert connection.getresponse().status == 200
+        connection.close()
+    health.shutdown()
+
+
+def test_bad_settings_are_refused() -> None:
+    """make_health_app names a bad argument; serve refuses routes that are no mapping of paths to apps."""
+    health = FlextHealthService()
+    with pytest.raises(TypeError, match="service"):
+        make_health_app(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="details"):
+        make_health_app(health, details="yes")  # type: ignore[arg-type]
+    refused = FlextMetricsService().serve(routes={"livez": make_health_app(health)})
+    assert "routes" in refused.failure().message
+    refused = FlextMetricsService().serve(routes={"/metrics": make_health_app(health)})
+    assert "routes" in refused.failure().message
+    health.shutdown()
