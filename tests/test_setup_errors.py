@@ -93,7 +93,7 @@ def test_the_naming_fix_does_not_repeat_the_unit(name: str, fix: str) -> None:
 def test_serve_takes_typed_keywords_only() -> None:
     """Ensures serve() names its options (no **options a typo could hide in) and refuses an unknown one."""
     parameters = inspect.signature(FlextMetricsService.serve).parameters
-    assert list(parameters) == ["self", "host", "port", "path", "tls", "basic_auth"]
+    assert list(parameters) == ["self", "host", "port", "path", "tls", "basic_auth", "routes"]
     assert all(parameter.kind is not inspect.Parameter.VAR_KEYWORD for parameter in parameters.values())
     with pytest.raises(TypeError, match="basic_auht"):
         FlextMetricsService().serve(basic_auht=("u", "p"))  # type: ignore[call-arg]
