@@ -152,3 +152,16 @@ def test_logs_and_traces_share_one_service_name(monkeypatch: pytest.MonkeyPatch)
         tracing = FlextTracingService()
         assert (_lines(output)[0]["service"], tracing.service_name) == (expected, expected)
         tracing.shutdown(1.0)
+
+
+def test_no_key_a_caller_passes_sets_the_logger_or_the_standard_fields(stream: io.StringIO) -> None:
+    """Ensures the library's private channels (a record's logger name, a stored entry's fields) cannot be forged."""
+    get_logger("etl").info(
+        "forged", _logger_name="admin", _flext_standard={"timestamp": "1999-01-01T00:00:00Z", "trace_id": "f" * 32}
+    )
+    (line,) = _lines(stream)
+    assert line["logger"] == "etl"
+    assert line["timestamp"] != "1999-01-01T00:00:00Z"
+    assert "trace_id" not in line
+    assert line["_logger_name"] == "admin"
+    assert line["_flext_standard"] == {"timestamp": "1999-01-01T00:00:00Z", "trace_id": "f" * 32}

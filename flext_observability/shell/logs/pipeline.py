@@ -57,7 +57,24 @@ FIRST_KEYS: Final = ("timestamp", "level", "logger", "service", "event")
 _STANDARD_KEYS: Final = frozenset({"timestamp", "level", "logger", "service", "trace_id", "span_id"})
 STANDARD_OVERRIDES: Final = "_flext_standard"
 """The key under which the library itself passes standard fields (a stored entry's
-timestamp and span ids) to the pipeline; a caller's keys never set those fields."""
+timestamp and span ids) to the pipeline, as a :class:`StandardFields`; anything else
+under that key is a caller's field like any other, so a caller never sets them."""
+
+
+class StandardFields(dict[str, object]):
+    """The standard fields the library itself gives one event (only the logging service makes these)."""
+
+    __slots__ = ()
+
+
+def _own_fields(event_dict: MutableMapping[str, Any]) -> StandardFields | None:
+    given = event_dict.get(STANDARD_OVERRIDES)
+    if type(given) is StandardFields:
+        del event_dict[STANDARD_OVERRIDES]
+        return given
+    return None
+
+
 _MAX_LOGGER_NAMES: Final = 1024
 _NUMERIC: Final = {
     LogLevel.DEBUG: 10,
@@ -212,11 +229,11 @@ class LogPipeline:
             # A logger bound under an earlier, more verbose set-up still calls in: the current level rules.
             raise DropEvent
         try:
-            own = event_dict.pop(STANDARD_OVERRIDES, None)
-            user = self._user_fields(event_dict)
+            own = _own_fields(event_dict)
+            user, record_name = self._user_fields(event_dict)
             name = getattr(logger, "name", "root")
-            if "_logger_name" in user:
-                name, own = user.pop("_logger_name"), own or {}
+            if record_name is not None:
+                name, own = record_name, own or StandardFields()
             if self.log_format == "json" and not own:
                 line = self._json_line(level, name, user)
             else:
@@ -233,13 +250,13 @@ class LogPipeline:
 
     def shape(self, level: LogLevel, event_dict: MutableMapping[str, Any], logger: object = "root") -> dict[str, Any]:
         """The event as plain JSON data, redacted, with the standard keys first."""
-        own = event_dict.pop(STANDARD_OVERRIDES, None)
-        user = self._user_fields(event_dict)
-        if "_logger_name" in user:
-            logger = user.pop("_logger_name")
+        own = _own_fields(event_dict)
+        user, record_name = self._user_fields(event_dict)
+        if record_name is not None:
+            logger = record_name
         return self._assemble(level, logger, user, own)
 
-    def _user_fields(self, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
+    def _user_fields(self, event_dict: MutableMapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         """What the caller passed (and bound), event first, redacted, as plain JSON data."""
         bound = bound_items()
         # "event" first: later updates keep a key's position.
@@ -262,10 +279,8 @@ class LogPipeline:
         if not _STANDARD_KEYS.isdisjoint(given):
             given = _renamed_clashes(given)
         # Only what callers passed is redacted; the fields this pipeline adds are its own.
-        user = self._redactor.event(given)
-        if type(logger_name) is str:
-            user["_logger_name"] = logger_name
-        return user
+        # The record's logger name travels apart: no key a caller can pass may set it.
+        return self._redactor.event(given), logger_name if type(logger_name) is str else None
 
     def _assemble(self, level: LogLevel, logger: object, user: dict[str, Any], own: object = None) -> dict[str, Any]:
         overrides = own if isinstance(own, dict) else {}

@@ -27,7 +27,7 @@ from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import current_context, current_span_ids
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.locks import fork_safe_lock
-from flext_observability.shell.logs.pipeline import STANDARD_OVERRIDES
+from flext_observability.shell.logs.pipeline import STANDARD_OVERRIDES, StandardFields
 from flext_observability.shell.logs.setup import current_setup, get_logger
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ class FlextLoggingService:
         if full and self._on_drop is not None:
             self._on_drop()
         # The entry's own timestamp and ids travel apart from its context, which may use any key.
-        standard: dict[str, object] = {"timestamp": _iso(entry.timestamp)}
+        standard = StandardFields(timestamp=_iso(entry.timestamp))
         if entry.trace_id is not None and entry.span_id is not None:
             standard["trace_id"], standard["span_id"] = entry.trace_id, entry.span_id
         logger = get_logger(entry.logger)
