@@ -33,6 +33,7 @@ import socket
 import tempfile
 import threading
 import traceback
+import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -46,10 +47,10 @@ from prometheus_client import CollectorRegistry
 from returns.result import Failure, Success
 
 import flext_observability as top
-from flext_observability import logs, metrics, propagation, testing, tracing
+from flext_observability import health, logs, metrics, propagation, testing, tracing
 from flext_observability.testing.strategies import HOSTILE_MAKERS, anything
 
-FACES: Final = (top, metrics, tracing, propagation, logs, testing)
+FACES: Final = (top, metrics, tracing, propagation, logs, testing, health)
 TRACE: Final = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN: Final = "00f067aa0ba902b7"
 TRACEPARENT: Final = f"00-{TRACE}-{SPAN}-01"
@@ -436,6 +437,60 @@ ROLES: Final[dict[str, str]] = {
     "FakeClock.set": SETUP,
     "FakeClock.time": RUNTIME,
     "FakeClock.time_ns": RUNTIME,
+    # Health face.
+    "HealthProbe": NOT_FUZZED,
+    "ThresholdDirection": NOT_FUZZED,
+    "HealthApp": NOT_FUZZED,
+    "HealthApp.__call__": RUNTIME,
+    "FlextHealthService": SETUP,
+    "FlextHealthService.register": SETUP,
+    "FlextHealthService.register_plan": SETUP,
+    "FlextHealthService.add_run_hook": SETUP,
+    "FlextHealthService.check_health": RUNTIME,
+    "FlextHealthService.states": RUNTIME,
+    "FlextHealthService.shutdown": RUNTIME,
+    "make_health_app": SETUP,
+    "register_health_metrics": SETUP,
+    "health_check_plan": SETUP,
+    "cpu_plan": SETUP,
+    "disk_plan": SETUP,
+    "disk_plans": SETUP,
+    "http_plan": SETUP,
+    "memory_plan": SETUP,
+    "process_plans": SETUP,
+    "tcp_plan": SETUP,
+    "higher_is_worse": SETUP,
+    "lower_is_worse": SETUP,
+    "CpuProbe": SETUP,
+    "CpuProbe.__call__": RUNTIME,
+    "DiskProbe": SETUP,
+    "DiskProbe.__call__": RUNTIME,
+    "HttpProbe": SETUP,
+    "HttpProbe.__call__": RUNTIME,
+    "MemoryProbe": SETUP,
+    "MemoryProbe.__call__": RUNTIME,
+    "ProcessProbe": SETUP,
+    "ProcessProbe.__call__": RUNTIME,
+    "TcpProbe": SETUP,
+    "TcpProbe.__call__": RUNTIME,
+    "HealthCheckPlan": SETUP,
+    "HealthCheckState": SETUP,
+    "HealthOutcome": SETUP,
+    "HealthReport": SETUP,
+    "HealthRun": SETUP,
+    "ServiceInfo": SETUP,
+    "Threshold": SETUP,
+    "Threshold.__call__": RUNTIME,
+    "aggregate": RUNTIME,
+    "build_health_outcome": RUNTIME,
+    "build_service_info": RUNTIME,
+    "build_threshold": RUNTIME,
+    "effective_status": RUNTIME,
+    "evaluate_threshold": RUNTIME,
+    "health_document": RUNTIME,
+    "http_status": RUNTIME,
+    "status_score": RUNTIME,
+    "threshold_output": RUNTIME,
 }
 
 WHY_NOT_FUZZED: Final[dict[str, str]] = {
@@ -444,6 +499,9 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
         _ENUM,
     ),
     "SpanStatusCode": _ENUM,
+    "HealthProbe": _ENUM,
+    "ThresholdDirection": _ENUM,
+    "HealthApp": "made by make_health_app, which checks its settings; the app it hands out is fuzzed",
     **dict.fromkeys(
         ["Clock", "IdGenerator", "SpanExporter", "Sampler", "CorrelationSource", "HasSpanIds", "FlextLogger"], _PROTOCOL
     ),
@@ -639,6 +697,18 @@ def _noop(*_args: object, **_kwargs: object) -> None:
     return None
 
 
+def _true() -> bool:
+    return True
+
+
+def _reading(*_args: object) -> object:
+    """What psutil's ``virtual_memory()`` and ``disk_usage(path)`` give, as far as the probes read it."""
+    return types.SimpleNamespace(percent=10.0)
+
+
+HEALTH_REQUEST: Final = {"PATH_INFO": "/health", "REQUEST_METHOD": "GET", "QUERY_STRING": "verbose"}
+
+
 class Env:
     """A running application: services, instruments, a span in progress, logging on a ``StringIO``."""
 
@@ -734,6 +804,25 @@ class Env:
         self.loop = asyncio.new_event_loop()
         self.stack.callback(self.loop.close)
         self._server: metrics.MetricsServer | None = None
+        self.health = self.new_health()
+        self.health_check = self.factory.create_health_check("db").unwrap()
+        self.outcome = health.build_health_outcome(self.health_check, component_type="datastore").unwrap()
+        self.report = health.aggregate([self.outcome], time=1.0)
+        self.health_app = health.make_health_app(self.health, details=True, allow_verbose=True)
+        self.health.check_health(None).unwrap()
+
+    def new_health(self) -> health.FlextHealthService:
+        """A health service with one quick check, shut down when the application stops."""
+        service = health.FlextHealthService(max_workers=1)
+        self.stack.callback(service.shutdown, QUICK)
+        service.register(_true, component="base", timeout=QUICK, probes=("liveness", "readiness"))
+        return service
+
+    def bare_health(self) -> health.FlextHealthService:
+        """A health service with no check, shut down when the application stops."""
+        service = health.FlextHealthService(max_workers=1)
+        self.stack.callback(service.shutdown, QUICK)
+        return service
 
     @property
     def server(self) -> metrics.MetricsServer:
@@ -1452,11 +1541,190 @@ def _function_calls() -> dict[str, tuple[Getter, Arguments]]:
     return calls
 
 
+def _plan_arguments(_env: Env) -> dict[str, object]:
+    return {
+        "check": _true,
+        "component": "fuzz",
+        "measurement": "status",
+        "critical": True,
+        "timeout": QUICK,
+        "probes": ("readiness",),
+        "pass_ttl": 1.0,
+        "fail_ttl": 1.0,
+        "component_type": "system",
+        "component_id": "a",
+    }
+
+
+def _health_calls() -> dict[str, tuple[Getter, Arguments]]:
+    quick: Final = {"timeout": QUICK}
+
+    def fixed(**values: object) -> Arguments:
+        return lambda _env: dict(values)
+
+    return {
+        "HealthApp.__call__": (
+            lambda env: env.health_app,
+            lambda _env: {"environ": dict(HEALTH_REQUEST), "start_response": _noop},
+        ),
+        "FlextHealthService": (
+            lambda _env: health.FlextHealthService,
+            lambda _env: {
+                "clock": top.SystemClock(),
+                "max_workers": 1,
+                "redaction": logs.DEFAULT_POLICY,
+                "on_run": _noop,
+            },
+        ),
+        "FlextHealthService.register": (lambda env: env.new_health().register, _plan_arguments),
+        "FlextHealthService.register_plan": (
+            lambda env: env.new_health().register_plan,
+            lambda env: {"plan": health.health_check_plan(**_plan_arguments(env))},  # type: ignore[arg-type]
+        ),
+        "FlextHealthService.add_run_hook": (lambda env: env.new_health().add_run_hook, fixed(hook=_noop)),
+        "FlextHealthService.check_health": (lambda env: env.health.check_health, fixed(probe="readiness")),
+        "FlextHealthService.states": (lambda env: env.health.states, _no_arguments),
+        "FlextHealthService.shutdown": (lambda env: env.new_health().shutdown, fixed(timeout=QUICK)),
+        "make_health_app": (
+            lambda _env: health.make_health_app,
+            lambda env: {
+                "service": env.health,
+                "details": True,
+                "allow_verbose": True,
+                "service_info": health.NO_SERVICE_INFO,
+            },
+        ),
+        "register_health_metrics": (
+            lambda _env: health.register_health_metrics,
+            lambda env: {"health": env.new_health(), "metrics": metrics.FlextMetricsService()},
+        ),
+        "health_check_plan": (lambda _env: health.health_check_plan, _plan_arguments),
+        "cpu_plan": (
+            lambda _env: health.cpu_plan,
+            fixed(threshold=health.CPU_THRESHOLD, interval=None, options=quick),
+        ),
+        "disk_plan": (
+            lambda _env: health.disk_plan,
+            lambda env: {"path": str(env.tmp), "threshold": health.DISK_THRESHOLD, "options": quick},
+        ),
+        "disk_plans": (lambda _env: health.disk_plans, fixed(threshold=health.DISK_THRESHOLD, options=quick)),
+        "http_plan": (
+            lambda _env: health.http_plan,
+            lambda env: {
+                "url": f"{env.url}/livez",
+                "component": "web",
+                "expect": 200,
+                "client": None,
+                "options": quick,
+            },
+        ),
+        "memory_plan": (lambda _env: health.memory_plan, fixed(threshold=health.MEMORY_THRESHOLD, options=quick)),
+        "process_plans": (
+            lambda _env: health.process_plans,
+            fixed(rss=None, open_files=None, threads=health.higher_is_worse(warn=1e6, inclusive=True), options=quick),
+        ),
+        "tcp_plan": (
+            lambda _env: health.tcp_plan,
+            lambda env: {
+                "host": "127.0.0.1",
+                "port": int(env.url.rsplit(":", 1)[1]),
+                "component": "db",
+                "options": quick,
+            },
+        ),
+        "higher_is_worse": (lambda _env: health.higher_is_worse, fixed(warn=1.0, fail=2.0, inclusive=True)),
+        "lower_is_worse": (lambda _env: health.lower_is_worse, fixed(warn=2.0, fail=1.0, inclusive=False)),
+        "CpuProbe": (
+            lambda _env: health.CpuProbe,
+            fixed(threshold=health.CPU_THRESHOLD, interval=None, cpu_percent=lambda _interval: 10.0),
+        ),
+        "CpuProbe.__call__": (lambda _env: health.CpuProbe(cpu_percent=lambda _interval: 10.0), _no_arguments),
+        "DiskProbe": (
+            lambda _env: health.DiskProbe,
+            lambda env: {"path": str(env.tmp), "threshold": health.DISK_THRESHOLD, "disk_usage": _reading},
+        ),
+        "DiskProbe.__call__": (lambda env: health.DiskProbe(str(env.tmp)), _no_arguments),
+        "HttpProbe": (
+            lambda _env: health.HttpProbe,
+            lambda env: {"url": f"{env.url}/livez", "expect": (200, 204), "timeout": QUICK, "client": None},
+        ),
+        "HttpProbe.__call__": (lambda env: health.HttpProbe(f"{env.url}/livez", timeout=QUICK), _no_arguments),
+        "MemoryProbe": (
+            lambda _env: health.MemoryProbe,
+            fixed(threshold=health.MEMORY_THRESHOLD, virtual_memory=_reading),
+        ),
+        "MemoryProbe.__call__": (lambda _env: health.MemoryProbe(), _no_arguments),
+        "ProcessProbe": (
+            lambda _env: health.ProcessProbe,
+            fixed(measurement="threads", threshold=health.higher_is_worse(fail=1e6, inclusive=True), process=None),
+        ),
+        "ProcessProbe.__call__": (lambda _env: health.ProcessProbe("rss"), _no_arguments),
+        "TcpProbe": (
+            lambda _env: health.TcpProbe,
+            lambda env: {"host": "127.0.0.1", "port": int(env.url.rsplit(":", 1)[1]), "timeout": QUICK},
+        ),
+        "TcpProbe.__call__": (
+            lambda env: health.TcpProbe("127.0.0.1", int(env.url.rsplit(":", 1)[1]), timeout=QUICK),
+            _no_arguments,
+        ),
+        "HealthCheckPlan": (lambda _env: health.HealthCheckPlan, lambda env: _fields(env.health.plans[0])),
+        "HealthCheckState": (lambda _env: health.HealthCheckState, lambda env: _fields(env.health.states()[0])),
+        "HealthOutcome": (lambda _env: health.HealthOutcome, lambda env: _fields(env.outcome)),
+        "HealthReport": (lambda _env: health.HealthReport, lambda env: _fields(env.report)),
+        "HealthRun": (
+            lambda _env: health.HealthRun,
+            lambda env: {"plan": env.health.plans[0], "outcome": env.outcome, "duration": 0.0, "timed_out": False},
+        ),
+        "ServiceInfo": (lambda _env: health.ServiceInfo, lambda _env: _fields(health.NO_SERVICE_INFO)),
+        "Threshold": (lambda _env: health.Threshold, lambda _env: _fields(health.CPU_THRESHOLD)),
+        "Threshold.__call__": (lambda _env: health.CPU_THRESHOLD, fixed(value=50.0)),
+        "aggregate": (
+            lambda _env: health.aggregate,
+            lambda env: {"checks": [env.outcome, env.health_check], "time": 1.0},
+        ),
+        "build_health_outcome": (
+            lambda _env: health.build_health_outcome,
+            lambda env: {"check": env.health_check, "critical": False, "component_type": "db", "component_id": "1"},
+        ),
+        "build_service_info": (
+            lambda _env: health.build_service_info,
+            fixed(
+                version="1",
+                release_id="r",
+                service_id="s",
+                description="d",
+                notes=("n",),
+                links={"about": "http://127.0.0.1/"},
+            ),
+        ),
+        "build_threshold": (
+            lambda _env: health.build_threshold,
+            fixed(direction="higher_is_worse", warn=1.0, fail=2.0, inclusive=True),
+        ),
+        "effective_status": (lambda _env: health.effective_status, lambda env: {"outcome": env.outcome}),
+        "evaluate_threshold": (
+            lambda _env: health.evaluate_threshold,
+            fixed(threshold=health.CPU_THRESHOLD, value=95.0),
+        ),
+        "health_document": (
+            lambda _env: health.health_document,
+            lambda env: {"report": env.report, "details": True, "service": health.NO_SERVICE_INFO},
+        ),
+        "http_status": (lambda _env: health.http_status, fixed(status=top.HealthStatus.WARN)),
+        "status_score": (lambda _env: health.status_score, fixed(status=top.HealthStatus.FAIL)),
+        "threshold_output": (
+            lambda _env: health.threshold_output,
+            fixed(threshold=health.CPU_THRESHOLD, value=95.0, unit="%"),
+        ),
+    }
+
+
 CALLS: Final[dict[str, tuple[Getter, Arguments]]] = {
     **_entity_calls(),
     **_service_calls(),
     **_factory_calls(),
     **_function_calls(),
+    **_health_calls(),
 }
 FUZZED: Final = sorted(name for name, role in ROLES.items() if role != NOT_FUZZED)
 
@@ -1619,10 +1887,37 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
         made.monotonic_ns()
     elif isinstance(made, testing.DeterministicIdGenerator | top.RandomIdGenerator):
         made.new_trace_id()
+    elif isinstance(made, health.FlextHealthService):
+        try:
+            made.register(_true, component="smoke", timeout=QUICK)
+            made.check_health().unwrap()
+        finally:
+            made.shutdown(QUICK)
+    elif isinstance(made, health.HealthApp):
+        b"".join(made(dict(HEALTH_REQUEST), _noop))
+    elif isinstance(made, health.HealthCheckPlan | tuple) and all(
+        isinstance(plan, health.HealthCheckPlan) for plan in (made if isinstance(made, tuple) else (made,))
+    ):
+        _smoke_plans(env, made if isinstance(made, tuple) else (made,))
+    elif isinstance(made, health.CpuProbe | health.MemoryProbe | health.DiskProbe | health.ProcessProbe):
+        probing = env.bare_health()  # a probe's own errors are the service's to turn into a fail
+        probing.register(made, component="smoke", timeout=QUICK)
+        probing.check_health().unwrap()
     elif decorator and not callable(hostile):
         typing.cast(
             "Callable[[], object]", made
         )()  # a decorator that accepted a non-callable must not fail when its result is called
+
+
+def _smoke_plans(env: Env, plans: tuple[health.HealthCheckPlan, ...]) -> None:
+    """Register plans a set-up call accepted and run them (a network probe only on loopback)."""
+    service = env.bare_health()
+    for plan in plans:
+        service.register_plan(plan)
+    local = all(not isinstance(plan.check, health.HttpProbe | health.TcpProbe) for plan in plans)
+    if local or env.url in repr([vars(plan.check) for plan in plans]):
+        service.check_health(None).unwrap()
+    service.states()
 
 
 def judge(env: Env, name: str, slot: tuple[str, str | None], hostile: object) -> str | None:

@@ -59,13 +59,14 @@ from flext_observability.core.checks import (
 )
 from flext_observability.core.errors import FlextValidationError
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
+from flext_observability.core.health.report import HealthReport
 from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH, MAX_TEXT_LENGTH, MAX_TIMESTAMP
 from flext_observability.core.values import HealthStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from flext_observability.core.health.report import HealthOutcome, HealthReport
+    from flext_observability.core.health.report import HealthOutcome
     from flext_observability.core.records import JsonDict, JsonValue
 
 HEALTH_JSON: Final = "application/health+json"
@@ -306,8 +307,14 @@ def health_document(report: HealthReport, *, details: bool, service: ServiceInfo
     >>> health_document(aggregate([], time=0.0), details=True)
     {'status': 'pass'}
     """
+    given: tuple[object, object, object] = (report, details, service)  # callers outside the type checker
+    if not isinstance(given[0], HealthReport):
+        return {"status": HealthStatus.FAIL.value, "output": "no health report to show"}
+    if not isinstance(given[2], ServiceInfo):
+        service = NO_SERVICE_INFO
+    details = given[1] is True
     document: JsonDict = {"status": report.status.value}
-    if details:
+    if given[1] is True:
         document.update(_service_fields(service))
         if report.status is not HealthStatus.PASS:
             document["output"] = report_output(report)

@@ -40,6 +40,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import Problems, add, check_text, describe, invalid
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.health.check import FlextHealthCheck, validate_health_check
+from flext_observability.core.limits import MAX_TIMESTAMP
 from flext_observability.core.records import nest_errors
 from flext_observability.core.values import HealthStatus
 
@@ -129,6 +130,9 @@ def effective_status(outcome: HealthOutcome) -> HealthStatus:
     >>> effective_status(HealthOutcome(check=down, critical=False))
     <HealthStatus.WARN: 'warn'>
     """
+    given: object = outcome  # callers outside the type checker may pass anything
+    if not isinstance(given, HealthOutcome):
+        return HealthStatus.FAIL
     status = outcome.check.status
     if status is HealthStatus.FAIL and not outcome.critical:
         return HealthStatus.WARN
@@ -153,7 +157,8 @@ def http_status(status: HealthStatus) -> int:
     >>> [http_status(status) for status in HealthStatus]
     [200, 200, 503]
     """
-    return _HTTP_STATUS[status]
+    given: object = status  # anything but a status is served as a failure
+    return _HTTP_STATUS[status] if isinstance(given, HealthStatus) else _HTTP_STATUS[HealthStatus.FAIL]
 
 
 def status_score(status: HealthStatus) -> float:
@@ -162,13 +167,28 @@ def status_score(status: HealthStatus) -> float:
     >>> [status_score(status) for status in HealthStatus]
     [1.0, 0.5, 0.0]
     """
-    return _SCORE[status]
+    given: object = status  # anything but a status scores as a failure
+    return _SCORE[status] if isinstance(given, HealthStatus) else _SCORE[HealthStatus.FAIL]
 
 
-def _as_outcome(item: HealthOutcome | FlextHealthCheck) -> HealthOutcome:
+def _failed(output: str) -> HealthOutcome:
+    return HealthOutcome(check=FlextHealthCheck(component="health", status=HealthStatus.FAIL, output=output, time=0.0))
+
+
+def _as_outcome(item: object) -> HealthOutcome:
     if isinstance(item, HealthOutcome):
         return item
-    return HealthOutcome(check=item)
+    if isinstance(item, FlextHealthCheck):
+        return HealthOutcome(check=item)
+    return _failed(f"not a health check: {describe(item)}")
+
+
+def _report_time(time: object) -> float:
+    if isinstance(time, float):
+        return float.__float__(time)
+    if isinstance(time, int) and not isinstance(time, bool) and abs(int.__int__(time)) <= MAX_TIMESTAMP:
+        return float(int.__int__(time))
+    return 0.0
 
 
 @frozen(kw_only=True)
@@ -186,6 +206,10 @@ class HealthReport:
 
     @status.default
     def _status_of_outcomes(self) -> HealthStatus:
+        given: object = self.outcomes
+        if type(given) is not tuple or not all(isinstance(outcome, HealthOutcome) for outcome in given):
+            message = f"outcomes must be a tuple of HealthOutcome (see aggregate), not {describe(given)}"
+            raise TypeError(message)
         return combine_statuses(outcome.status for outcome in self.outcomes)
 
     @property
@@ -211,4 +235,8 @@ def aggregate(checks: Iterable[HealthOutcome | FlextHealthCheck], *, time: float
     >>> report.status, report.outcomes[0].critical, report.time
     (<HealthStatus.WARN: 'warn'>, True, 6.0)
     """
-    return HealthReport(outcomes=tuple(_as_outcome(item) for item in checks), time=time)
+    try:
+        items: tuple[object, ...] = tuple(checks)
+    except Exception as error:  # noqa: BLE001 - checks that cannot be read make a failed report, never a raise
+        items = (_failed(f"the checks could not be read: {type(error).__name__}"),)
+    return HealthReport(outcomes=tuple(_as_outcome(item) for item in items), time=_report_time(time))

@@ -200,6 +200,9 @@ def evaluate_threshold(threshold: Threshold, value: object) -> HealthStatus:
     >>> evaluate_threshold(free, 10), evaluate_threshold(free, "n/a")
     (<HealthStatus.FAIL: 'fail'>, <HealthStatus.FAIL: 'fail'>)
     """
+    given: object = threshold  # callers outside the type checker may pass anything
+    if not isinstance(given, Threshold):
+        return HealthStatus.FAIL
     number = as_number(value)
     if number is None or math.isnan(number) or reaches_level(threshold, number, threshold.fail):
         return HealthStatus.FAIL
@@ -217,6 +220,10 @@ def threshold_output(threshold: Threshold, value: object, unit: str = "") -> str
     >>> threshold_output(disk, 12), threshold_output(disk, None)
     ('', 'the reading is not a number, so it cannot be compared with the levels')
     """
+    given: tuple[object, object] = (threshold, unit)  # callers outside the type checker may pass anything
+    if not isinstance(given[0], Threshold):
+        return "no threshold to judge the reading by"
+    unit = str.__str__(given[1]) if isinstance(given[1], str) else ""
     status = evaluate_threshold(threshold, value)
     if status is HealthStatus.PASS:
         return ""

@@ -101,8 +101,14 @@ class HealthApp:
             return self._answer(environ, start_response)
         except Exception:  # noqa: BLE001 - an orchestrator gets an answer, the server never a traceback
             _LOG.exception("answering a health request failed")
+        head = False
+        try:
+            given: object = environ  # a server outside the type checker may pass anything
+            head = isinstance(given, dict) and dict.get(given, "REQUEST_METHOD") == "HEAD"
             start_response(_STATUS_LINES[503], _headers(len(_FAILED_BODY)), None)
-            return [] if environ.get("REQUEST_METHOD") == "HEAD" else [_FAILED_BODY]
+        except Exception:  # noqa: BLE001 - a server whose start_response fails gets the body all the same
+            _LOG.exception("start_response refused the answer to a health request")
+        return [] if head else [_FAILED_BODY]
 
     def _answer(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

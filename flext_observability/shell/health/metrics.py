@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Final
 
 from returns.result import Failure, Result, Success
 
+from flext_observability.core.checks import describe
 from flext_observability.core.health.report import status_score
 
 if TYPE_CHECKING:
@@ -53,6 +54,13 @@ def register_health_metrics(
     A ``Failure`` when ``metrics`` refuses a definition (its name is taken by
     another kind); nothing is hooked up then.
     """
+    given: tuple[object, object] = (health, metrics)  # callers outside the type checker may pass anything
+    if not callable(getattr(given[0], "add_run_hook", None)) or not callable(getattr(given[0], "states", None)):
+        message = f"health must be a FlextHealthService, not {describe(given[0])}"
+        raise TypeError(message)
+    if not all(callable(getattr(given[1], name, None)) for name in ("histogram", "gauge_callback", "counter_callback")):
+        message = f"metrics must be a FlextMetricsService, not {describe(given[1])}"
+        raise TypeError(message)
     ref = weakref.ref(health)
     duration = metrics.histogram(
         HEALTH_CHECK_DURATION,

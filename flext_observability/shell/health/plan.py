@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Final, TypedDict
 
+import attrs
 from attrs import frozen
 from returns.result import Failure
 
@@ -115,6 +116,10 @@ class HealthCheckPlan:
     component_type: str
     component_id: str
 
+    def __attrs_post_init__(self) -> None:
+        """Check a plan built directly as :func:`health_check_plan` checks its arguments."""
+        _check_plan(self)
+
     @property
     def key(self) -> str:
         """The ``component:measurement`` key of the check in ``application/health+json``."""
@@ -156,7 +161,11 @@ def check_seconds(name: str, value: object, *, allow_zero: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         message = f"{name} must be a number of seconds, not {describe(value)}"
         raise TypeError(message)
-    seconds = float(value)
+    try:  # the value itself, not what a subclass's ``__float__`` says
+        seconds = float.__float__(value) if isinstance(value, float) else float(int.__int__(value))
+    except OverflowError:
+        message = f"{name} must be a finite number of seconds (at most {MAX_SECONDS:g}), not {describe(value)}"
+        raise ValueError(message) from None
     low_ok = seconds >= 0 if allow_zero else seconds > 0
     if not (math.isfinite(seconds) and low_ok and seconds <= MAX_SECONDS):
         low = "0 or more" if allow_zero else "above 0"
@@ -176,7 +185,11 @@ def check_probes(value: object) -> frozenset[HealthProbe]:
         if not isinstance(value, Iterable):
             message = f"probes must be a probe name or a list of them, not {describe(value)}"
             raise TypeError(message)
-        items = list(value)
+        try:
+            items = list(value)
+        except Exception:  # noqa: BLE001 - a list that cannot be read is the caller's error, named
+            message = f"probes must be a probe name or a list of them that can be read, not {describe(value)}"
+            raise TypeError(message) from None
     allowed = ", ".join(probe.value for probe in HealthProbe)
     chosen: set[HealthProbe] = set()
     for item in items:
@@ -213,6 +226,32 @@ def _check_texts(component: object, measurement: object, component_type: object,
     outcome = build_health_outcome(check.unwrap(), component_type=component_type, component_id=component_id)
     if isinstance(outcome, Failure):
         raise invalid("health_check_plan", outcome.failure().errors).failure()
+
+
+def _check_plan(plan: HealthCheckPlan) -> None:
+    """Raise a ``TypeError`` or ``ValueError`` naming the first field of ``plan`` that is not as made."""
+    fields: dict[str, object] = {name: getattr(plan, name) for name in attrs.fields_dict(HealthCheckPlan)}
+    if not callable(fields["check"]):
+        message = f"check must be a function taking no argument, not {describe(fields['check'])}"
+        raise TypeError(message)
+    for name in ("component", "measurement", "component_type", "component_id"):
+        if type(fields[name]) is not str:
+            message = f"{name} must be text (str), not {describe(fields[name])}"
+            raise TypeError(message)
+    _check_texts(fields["component"], fields["measurement"], fields["component_type"], fields["component_id"])
+    for name in ("is_async", "critical"):
+        if not isinstance(fields[name], bool):
+            message = f"{name} must be True or False, not {describe(fields[name])}"
+            raise TypeError(message)
+    for name, allow_zero in (("timeout", False), ("pass_ttl", True), ("fail_ttl", True)):
+        check_seconds(name, fields[name], allow_zero=allow_zero)
+        if type(fields[name]) is not float:
+            message = f"{name} must be seconds as a float, not {describe(fields[name])}"
+            raise TypeError(message)
+    probes = fields["probes"]
+    if type(probes) is not frozenset or not probes or not all(isinstance(probe, HealthProbe) for probe in probes):
+        message = f"probes must be a non-empty frozenset of HealthProbe (see health_check_plan), not {describe(probes)}"
+        raise TypeError(message)
 
 
 def health_check_plan(  # noqa: PLR0913 - one argument per setting, all keyword-only but the check

@@ -123,6 +123,12 @@ def reading_check(
     )
 
 
+def _check_callable(name: str, value: object) -> None:
+    if not callable(value):
+        message = f"{name} must be a function, not {describe(value)}"
+        raise TypeError(message)
+
+
 def _could_not_read(component: str, measurement: str, what: str, error: psutil.Error) -> FlextHealthCheck:
     if isinstance(error, psutil.AccessDenied):
         why = "access denied"
@@ -139,12 +145,12 @@ def _could_not_read(component: str, measurement: str, what: str, error: psutil.E
     )
 
 
-def _check_threshold(threshold: object, *, optional: bool) -> Threshold | None:
+def _check_threshold(threshold: object, *, optional: bool, name: str = "threshold") -> Threshold | None:
     if threshold is None and optional:
         return None
     if not isinstance(threshold, Threshold):
         what = "a Threshold (higher_is_worse or lower_is_worse)" + (" or None" if optional else "")
-        message = f"threshold must be {what}, not {describe(threshold)}"
+        message = f"{name} must be {what}, not {describe(threshold)}"
         raise TypeError(message)
     return threshold
 
@@ -165,9 +171,10 @@ class CpuProbe:
         """
         self.threshold = _check_threshold(threshold, optional=False)
         self.interval = None if interval is None else check_seconds("interval", interval, allow_zero=False)
+        _check_callable("cpu_percent", cpu_percent)
         self._cpu_percent = cpu_percent
         if self.interval is None:
-            with contextlib.suppress(psutil.Error):
+            with contextlib.suppress(Exception):  # a refused priming is the first check's to report
                 cpu_percent(None)
 
     def __call__(self) -> FlextHealthCheck:
@@ -192,6 +199,7 @@ class MemoryProbe:
     ) -> None:
         """Set up the reading; ``virtual_memory`` is psutil's unless a test gives one."""
         self.threshold = _check_threshold(threshold, optional=False)
+        _check_callable("virtual_memory", virtual_memory)
         self._virtual_memory = virtual_memory
 
     def __call__(self) -> FlextHealthCheck:
@@ -217,11 +225,12 @@ class DiskProbe:
     ) -> None:
         """Set up the reading; ``disk_usage`` is psutil's unless a test gives one."""
         given: object = path
-        if not isinstance(given, str) or not given:
+        if not isinstance(given, str) or not str.__str__(given):
             message = f"path must be a non-empty path (str), not {describe(given)}"
             raise TypeError(message)
-        self.path = path
+        self.path = str.__str__(given)
         self.threshold = _check_threshold(threshold, optional=False)
+        _check_callable("disk_usage", disk_usage)
         self._disk_usage = disk_usage
 
     def __call__(self) -> FlextHealthCheck:
@@ -251,11 +260,18 @@ class ProcessProbe:
         process: ProcessLike | None = None,
     ) -> None:
         """Set up the reading; an unknown ``measurement`` raises a ``ValueError``."""
-        if measurement not in PROCESS_MEASUREMENTS:
-            message = f"measurement must be one of {', '.join(PROCESS_MEASUREMENTS)}, not {describe(measurement)}"
+        given: tuple[object, object] = (measurement, process)
+        text = str.__str__(given[0]) if isinstance(given[0], str) else None
+        if text not in PROCESS_MEASUREMENTS:
+            message = f"measurement must be one of {', '.join(PROCESS_MEASUREMENTS)}, not {describe(given[0])}"
             raise ValueError(message)
-        self.measurement = measurement
+        self.measurement = text
         self.threshold = _check_threshold(threshold, optional=True)
+        if given[1] is not None and not all(
+            callable(getattr(given[1], method, None)) for method in ("memory_info", "num_threads", "num_fds")
+        ):
+            message = f"process must be a psutil.Process (or like one) or None, not {describe(given[1])}"
+            raise TypeError(message)
         self._given = process
         self._own: tuple[int, psutil.Process] | None = None
 
@@ -298,16 +314,17 @@ class TcpProbe:
     def __init__(self, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Set up the probe; a bad host, port or timeout raises an error naming it."""
         given: tuple[object, object] = (host, port)
-        if not isinstance(given[0], str) or not given[0]:
+        if not isinstance(given[0], str) or not str.__str__(given[0]):
             message = f"host must be a host name or address (str), not {describe(given[0])}"
             raise TypeError(message)
         if isinstance(given[1], bool) or not isinstance(given[1], int):
             message = f"port must be an int from 1 to 65535, not {describe(given[1])}"
             raise TypeError(message)
-        if not 1 <= port <= 65535:
-            message = f"port must be from 1 to 65535, not {int.__int__(port)}"
+        number = int.__int__(given[1])
+        if not 1 <= number <= 65535:
+            message = f"port must be from 1 to 65535, not {number}"
             raise ValueError(message)
-        self.host, self.port = host, port
+        self.host, self.port = str.__str__(given[0]), number
         self.timeout = check_seconds("timeout", timeout, allow_zero=False)
 
     def __call__(self) -> FlextHealthCheck:
@@ -339,6 +356,18 @@ class TcpProbe:
         )
 
 
+def _statuses(expect: object) -> tuple[int, ...]:
+    """``expect`` (one status or several) as exact ints; else a ``TypeError`` naming ``expect``."""
+    message = "expect must be an HTTP status (an int) or a list of them"
+    try:
+        given: tuple[object, ...] = (expect,) if isinstance(expect, int) else tuple(expect)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a list that cannot be read is the caller's error, named
+        raise TypeError(message) from None
+    if not given or any(isinstance(code, bool) or not isinstance(code, int) for code in given):
+        raise TypeError(message)
+    return tuple(int.__int__(code) for code in given)  # type: ignore[arg-type]
+
+
 class HttpProbe:
     """Whether a GET of ``url`` answers with one of ``expect`` within ``timeout``; the response time in ms.
 
@@ -360,20 +389,26 @@ class HttpProbe:
         if not isinstance(given, str):
             message = f"url must be an http or https URL (str), not {describe(given)}"
             raise TypeError(message)
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            message = f"url must be an http or https URL with a host, not {redact_text(DEFAULT_POLICY, url)!r}"
+        text = str.__str__(given)
+        try:
+            parts = urlsplit(text)
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        if parts.scheme not in {"http", "https"} or not hostname:
+            message = f"url must be an http or https URL with a host, not {redact_text(DEFAULT_POLICY, text)!r}"
             raise ValueError(message)
-        statuses = (expect,) if isinstance(expect, int) else tuple(expect)
-        if not statuses or any(isinstance(code, bool) or not isinstance(code, int) for code in statuses):
-            message = "expect must be an HTTP status (an int) or a list of them"
-            raise TypeError(message)
+        statuses = _statuses(expect)
         if any(not 100 <= code <= 599 for code in statuses):
             message = f"expect must hold HTTP statuses from 100 to 599, not {sorted(statuses)}"
             raise ValueError(message)
-        self.url = url
+        self.url = text
         self.expect = frozenset(statuses)
         self.timeout = check_seconds("timeout", timeout, allow_zero=False)
+        given_client: object = client
+        if given_client is not None and not callable(getattr(given_client, "send", None)):
+            message = f"client must be an HttpClient (with send()) or None, not {describe(given_client)}"
+            raise TypeError(message)
         self._client = client if client is not None else DEFAULT_CLIENT
 
     def __call__(self) -> FlextHealthCheck:
@@ -416,6 +451,22 @@ def _system_plan(
     return health_check_plan(check, component=component, measurement=measurement, **options)
 
 
+def _named_plan(
+    name: str, options: PlanOptions, component_id: str, make: Callable[[], HealthCheckPlan]
+) -> HealthCheckPlan:
+    """``make()``, with ``component_id`` made from the argument ``name`` unless given: its errors name ``name``."""
+    if "component_id" in options:
+        return make()
+    options["component_id"] = component_id
+    try:
+        return make()
+    except ValueError as error:
+        if "component_id" not in str(error):
+            raise
+        message = f"{name} gives the component_id, which is refused: {error}"
+        raise ValueError(message) from None
+
+
 def cpu_plan(
     *, threshold: Threshold = CPU_THRESHOLD, interval: float | None = None, **options: Unpack[PlanOptions]
 ) -> HealthCheckPlan:
@@ -436,8 +487,8 @@ def disk_plan(
     path: str = "/", *, threshold: Threshold = DISK_THRESHOLD, **options: Unpack[PlanOptions]
 ) -> HealthCheckPlan:
     """The plan of a :class:`DiskProbe` of ``path`` (``disk:utilization``, the path as component id)."""
-    options.setdefault("component_id", path)
-    return _system_plan(DiskProbe(path, threshold=threshold), "disk", "utilization", options)
+    probe = DiskProbe(path, threshold=threshold)
+    return _named_plan("path", options, probe.path, lambda: _system_plan(probe, "disk", "utilization", options))
 
 
 def disk_plans(*, threshold: Threshold = DISK_THRESHOLD, **options: Unpack[PlanOptions]) -> tuple[HealthCheckPlan, ...]:
@@ -455,6 +506,8 @@ def process_plans(
 ) -> tuple[HealthCheckPlan, HealthCheckPlan, HealthCheckPlan]:
     """The plans of this process's ``process:rss``, ``process:openFiles`` and ``process:threads``."""
     options.setdefault("component_id", str(os.getpid()))
+    for name, limit in (("rss", rss), ("open_files", open_files), ("threads", threads)):
+        _check_threshold(limit, optional=True, name=name)
     readings = (("rss", rss), ("openFiles", open_files), ("threads", threads))
     rss_plan, files_plan, threads_plan = (
         _system_plan(ProcessProbe(name, threshold=limit), "process", name, options.copy()) for name, limit in readings
@@ -466,9 +519,13 @@ def tcp_plan(host: str, port: int, *, component: str, **options: Unpack[PlanOpti
     """The plan of a :class:`TcpProbe` (``component:connect``, ``host:port`` as component id), critical by default."""
     timeout = check_seconds("timeout", options.get("timeout", DEFAULT_TIMEOUT), allow_zero=False)
     options.setdefault("component_type", "component")
-    options.setdefault("component_id", f"{host}:{port}")
     probe = TcpProbe(host, port, timeout=timeout * _OWN_DEADLINE)
-    return health_check_plan(probe, component=component, measurement="connect", **options)
+    return _named_plan(
+        "host",
+        options,
+        f"{probe.host}:{probe.port}",
+        lambda: health_check_plan(probe, component=component, measurement="connect", **options),
+    )
 
 
 def http_plan(

@@ -163,10 +163,11 @@ def _check_workers(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         message = f"max_workers must be an int from 1 to {MAX_WORKERS}, not {describe(value)}"
         raise TypeError(message)
-    if not 1 <= value <= MAX_WORKERS:
-        message = f"max_workers must be from 1 to {MAX_WORKERS}, not {int.__int__(value)}"
+    workers = int.__int__(value)  # the value itself, not what a subclass's comparisons say
+    if not 1 <= workers <= MAX_WORKERS:
+        message = f"max_workers must be from 1 to {MAX_WORKERS}, not {workers}"
         raise ValueError(message)
-    return int.__int__(value)
+    return workers
 
 
 class FlextHealthService:
@@ -486,7 +487,11 @@ class FlextHealthService:
         non-negative number means the default.
         """
         given: object = timeout
-        seconds = float(given) if isinstance(given, int | float) and not isinstance(given, bool) else math.nan
+        seconds = math.nan
+        if isinstance(given, float):
+            seconds = float.__float__(given)
+        elif isinstance(given, int) and not isinstance(given, bool):
+            seconds = float(min(max(int.__int__(given), -1), int(threading.TIMEOUT_MAX)))
         if not 0 <= seconds <= threading.TIMEOUT_MAX:
             seconds = DEFAULT_SHUTDOWN_TIMEOUT
         deadline = time.monotonic() + seconds
