@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -17,3 +19,6 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=60, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Test helpers shared by tests/ and properties/ (servers, receivers, schemas) live in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
