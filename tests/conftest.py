@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
+from certificates import Certificate, make_certificate
 from servers import Alertmanager, PrometheusFactory, PrometheusServer, Pushgateway, ScrapeJob
 
 
@@ -47,3 +48,9 @@ def alertmanager() -> Iterator[Alertmanager]:
     """A running Alertmanager with one receiver and no webhook."""
     with Alertmanager() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A fresh self-signed P-256 certificate for 127.0.0.1 and localhost, made by the openssl CLI."""
+    return make_certificate(tmp_path_factory.mktemp("tls"))

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 from health_schema import HEALTH_SCHEMA, STATUS_ONLY_SCHEMA, schema_errors
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flext_observability.health import (
     HEALTH_JSON,
@@ -30,6 +32,9 @@ from flext_observability.health import (
     make_health_app,
 )
 from flext_observability.metrics import FlextMetricsService, MetricsServer
+
+if TYPE_CHECKING:
+    from certificates import Certificate
 
 pytestmark = pytest.mark.integration
 
@@ -274,6 +279,33 @@ def test_basic_auth_of_the_server_applies_to_the_health_routes() -> None:
     health.shutdown()
 
 
+def test_tls_of_the_server_applies_to_the_health_routes(certificate: Certificate) -> None:
+    """With ``tls`` (and basic auth), the health routes answer health+json over verified https, never plain http."""
+    health = FlextHealthService()
+    health.register(failing, component="db", critical=False)
+    app = make_health_app(health)
+    tls = (str(certificate.certfile), str(certificate.keyfile))
+    credentials = {"Authorization": "Basic cHJvYmU6c2VjcmV0"}
+    with FlextMetricsService().serve(routes=app.routes, tls=tls, basic_auth=("probe", "secret")).unwrap() as server:
+        for path, code, status in (("/readyz", 200, "warn"), ("/livez", 200, "pass"), ("/health", 200, "warn")):
+            connection = http_client.HTTPSConnection(
+                LOOPBACK, server.port, timeout=10, context=certificate.client_context()
+            )
+            connection.request("GET", path, headers=credentials)
+            response = connection.getresponse()
+            document = json.loads(response.read())
+            assert (response.status, document["status"]) == (code, status), path
+            assert response.getheader("Content-Type") == HEALTH_JSON
+            connection.close()
+        anonymous = http_client.HTTPSConnection(LOOPBACK, server.port, timeout=10, context=certificate.client_context())
+        anonymous.request("GET", "/readyz")
+        assert anonymous.getresponse().status == 401
+        anonymous.close()
+        with pytest.raises((http_client.HTTPException, ConnectionError, OSError)):
+            request(server, "/readyz")  # plain http to the TLS port gets no HTTP answer
+    health.shutdown()
+
+
 def test_bad_settings_are_refused() -> None:
     """make_health_app names a bad argument; serve refuses routes that are no mapping of paths to apps."""
     health = FlextHealthService()
@@ -286,3 +318,56 @@ def test_bad_settings_are_refused() -> None:
     refused = FlextMetricsService().serve(routes={"/metrics": make_health_app(health)})
     assert "routes" in refused.failure().message
     health.shutdown()
+
+
+_OUTCOMES: Final = ("pass", "warn", "fail")
+_FORMS: Final = ("entity", "result", "bool", "raise")
+
+
+def _check_giving(outcome: str, form: str) -> Callable[[], object]:
+    """A check answering ``outcome`` in one of the shapes a check may return (or by raising)."""
+    status_of_bool = outcome == "pass"
+
+    def check() -> object:
+        if form == "raise" and outcome == "fail":
+            message = "dependency down"
+            raise ConnectionError(message)
+        if form == "bool" and outcome != "warn":
+            return status_of_bool
+        result = build_health_check(component="dep", status=outcome, time=0.0)
+        return result if form == "result" else result.unwrap()
+
+    return check
+
+
+def _expected(checks: list[tuple[bool, str, str]]) -> tuple[int, str]:
+    """The overall status and code written out from the issue's rules, independently of the core."""
+    if any(critical and outcome == "fail" for critical, outcome, _ in checks):
+        return 503, "fail"
+    if any(outcome != "pass" for _, outcome, _ in checks):
+        return 200, "warn"
+    return 200, "pass"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    checks=st.lists(
+        st.tuples(st.booleans(), st.sampled_from(_OUTCOMES), st.sampled_from(_FORMS)),
+        max_size=6,
+    ),
+)
+def test_the_status_code_follows_the_mapping_for_every_combination(checks: list[tuple[bool, str, str]]) -> None:
+    """Over real HTTP, every mix of critical or not x pass/warn/fail (in any shape) answers the mapped code."""
+    health = FlextHealthService()
+    for index, (critical, outcome, form) in enumerate(checks):
+        health.register(_check_giving(outcome, form), component=f"c{index}", critical=critical)
+    try:
+        with serve(make_health_app(health, details=True)) as server:
+            for path in ("/readyz", "/health"):
+                answer = request(server, path)
+                assert (answer.status, answer.document()["status"]) == _expected(checks), (path, checks)
+                assert not schema_errors(HEALTH_SCHEMA, answer.document())
+                statuses = [entry[0]["status"] for entry in answer.document().get("checks", {}).values()]
+                assert sorted(statuses) == sorted(outcome for _, outcome, _ in checks)
+    finally:
+        health.shutdown()

@@ -11,10 +11,8 @@ import base64
 import gc
 import http.client as http_client
 import io
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 import warnings
@@ -38,6 +36,7 @@ from flext_observability.shell.metrics.http import MetricsServer, make_metrics_a
 from flext_observability.shell.metrics.service import FlextMetricsService
 
 if TYPE_CHECKING:
+    from certificates import Certificate
     from prometheus_client.metrics_core import Metric
 
 pytestmark = pytest.mark.integration
@@ -47,7 +46,6 @@ OPENMETRICS_TYPE = "application/openmetrics-text"
 OPENMETRICS_ACCEPT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 USER, PASSWORD = "scraper", "s3cr:t ünï"  # a colon and non-ASCII letters in the password
 ROWS = 1234.0
-OPENSSL = "/usr/bin/openssl"
 CLIENT_TIMEOUT = 5.0
 
 
@@ -123,54 +121,6 @@ def served() -> Iterator[MetricsServer]:
     server = make_service().serve().unwrap()
     yield server
     server.close()
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A self-signed certificate for 127.0.0.1 and localhost, and its key."""
-
-    certfile: Path
-    keyfile: Path
-
-    def client_context(self) -> ssl.SSLContext:
-        """A client context trusting only this certificate."""
-        return ssl.create_default_context(cafile=str(self.certfile))
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    """A fresh self-signed P-256 certificate made by the openssl CLI."""
-    openssl = shutil.which(OPENSSL) or shutil.which("openssl")
-    assert openssl is not None, "the openssl CLI is not installed"
-    folder = tmp_path_factory.mktemp("tls")
-    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
-    made = subprocess.run(  # noqa: S603 - a fixed argv naming the installed openssl, no shell
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout",
-            str(keyfile),
-            "-out",
-            str(certfile),
-        ],
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr.decode(errors="replace")
-    return Certificate(certfile, keyfile)
 
 
 # --- content negotiation and paths -------------------------------------------
@@ -425,6 +375,43 @@ def test_binds_loopback_by_default_and_close_frees_the_port() -> None:
     assert port_is_free(port)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2.0).close()
+
+
+def _open_descriptors() -> int:
+    """How many file descriptors this process holds."""
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+def test_close_ends_the_server_at_once_and_leaves_no_descriptor_or_thread() -> None:
+    """``close()`` returns in well under the half-second a polling loop would take, and frees every fd and thread."""
+    service = make_service()
+    threads = threading.active_count()
+    descriptors = _open_descriptors()
+    durations = []
+    for _ in range(5):
+        server = service.serve().unwrap()
+        assert fetch(server.url).status == 200
+        began = time.monotonic()
+        server.close()
+        durations.append(time.monotonic() - began)
+        server.close()  # a second close changes nothing and does not raise
+    assert max(durations) < 0.25, durations
+    assert _open_descriptors() <= descriptors
+    deadline = time.monotonic() + 5.0
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.01)  # request threads end just after their answer is sent
+    assert threading.active_count() <= threads
+
+
+def test_a_failed_bind_leaves_no_descriptor() -> None:
+    """A taken port is a Failure and the sockets made for the server are all closed again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        descriptors = _open_descriptors()
+        for _ in range(20):
+            assert isinstance(make_service().serve(port=taken.getsockname()[1]), Failure)
+        assert _open_descriptors() <= descriptors
 
 
 def test_taken_port_is_a_failure() -> None:

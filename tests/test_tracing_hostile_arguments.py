@@ -19,7 +19,7 @@ from flext_observability.core.tracing.span_limits import (
     limit_attribute,
     redacted_description,
 )
-from flext_observability.shell.tracing.processor import timeout_seconds
+from flext_observability.shell.seconds import timeout_seconds
 from flext_observability.shell.tracing.span import Span
 from flext_observability.testing import FakeClock
 from flext_observability.tracing import (

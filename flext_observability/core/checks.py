@@ -418,3 +418,19 @@ def check_int64(problems: Problems, field: str, value: int) -> int | None:
         )
         return None
     return number
+
+
+def shown_number(value: object) -> str:
+    """``value`` for a set-up message: a plain number as written, anything else described (never its ``repr``).
+
+    >>> shown_number(-1), shown_number(0.5), shown_number(10**400), shown_number("5s"), shown_number(object())
+    ('-1', '0.5', 'an int of 1329 bits', "'5s'", 'a value of type object')
+    """
+    if type(value) is int:
+        return str(value) if value.bit_length() <= _SHOWN_BITS else f"an int of {value.bit_length()} bits"
+    if type(value) is float:
+        return repr(value)
+    return describe(value)
+
+
+_SHOWN_BITS: Final = 64

@@ -40,8 +40,6 @@ separates component and measurement in application/health+json; use '_' or '-' i
 from __future__ import annotations
 
 import inspect
-import math
-import threading
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Final, TypedDict
@@ -53,6 +51,7 @@ from returns.result import Failure
 from flext_observability.core.checks import describe, invalid
 from flext_observability.core.health.check import build_health_check
 from flext_observability.core.health.report import build_health_outcome
+from flext_observability.shell.seconds import check_seconds
 
 
 class HealthProbe(StrEnum):
@@ -77,9 +76,6 @@ DEFAULT_PASS_TTL: Final = 5.0
 
 DEFAULT_FAIL_TTL: Final = 1.0
 """Seconds a ``fail`` result is reused before the check runs again."""
-
-MAX_SECONDS: Final = threading.TIMEOUT_MAX
-"""The longest timeout or time-to-live (the longest a thread can wait)."""
 
 
 class PlanOptions(TypedDict, total=False):
@@ -147,31 +143,6 @@ def is_async_callable(check: object) -> bool:
         return True
     call = getattr(type(check), "__call__", None)  # noqa: B004 - the type's method, not whether it is callable
     return call is not None and not inspect.isfunction(check) and inspect.iscoroutinefunction(call)
-
-
-def check_seconds(name: str, value: object, *, allow_zero: bool) -> float:
-    """``value`` as finite seconds up to :data:`MAX_SECONDS` (above 0, or from 0 when ``allow_zero``).
-
-    A value that is no number raises a ``TypeError``, one out of range a
-    ``ValueError``, both naming ``name``.
-
-    >>> check_seconds("timeout", 2, allow_zero=False), check_seconds("pass_ttl", 0, allow_zero=True)
-    (2.0, 0.0)
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        message = f"{name} must be a number of seconds, not {describe(value)}"
-        raise TypeError(message)
-    try:  # the value itself, not what a subclass's ``__float__`` says
-        seconds = float.__float__(value) if isinstance(value, float) else float(int.__int__(value))
-    except OverflowError:
-        message = f"{name} must be a finite number of seconds (at most {MAX_SECONDS:g}), not {describe(value)}"
-        raise ValueError(message) from None
-    low_ok = seconds >= 0 if allow_zero else seconds > 0
-    if not (math.isfinite(seconds) and low_ok and seconds <= MAX_SECONDS):
-        low = "0 or more" if allow_zero else "above 0"
-        message = f"{name} must be a finite number of seconds {low} (at most {MAX_SECONDS:g}), not {seconds!r}"
-        raise ValueError(message)
-    return seconds
 
 
 def check_probes(value: object) -> frozenset[HealthProbe]:

@@ -49,10 +49,10 @@ from flext_observability.shell.health.plan import (
     DEFAULT_TIMEOUT,
     HealthCheckPlan,
     PlanOptions,
-    check_seconds,
     health_check_plan,
 )
 from flext_observability.shell.http_client import DEFAULT_CLIENT, HttpClient
+from flext_observability.shell.seconds import check_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection

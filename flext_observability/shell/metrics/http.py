@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
+import selectors
+import socket
 import ssl
 import threading
 from collections.abc import Mapping
-from socketserver import ThreadingMixIn
+from socketserver import BaseRequestHandler, ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Final, Self
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -189,10 +192,59 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    """One thread per request, so a slow scraper does not block the others."""
+    """One thread per request, so a slow scraper does not block the others.
+
+    Its loop waits on the listening socket and on a wake-up socket pair, so
+    :meth:`stop` ends it at once: ``serve_forever`` would only notice a
+    shutdown at its next half-second poll, which every close (and every
+    container stop) would pay.
+    """
 
     daemon_threads = True
     block_on_close = False
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseRequestHandler]) -> None:
+        """Make the pair of sockets that wakes the loop up, then bind and listen (a failure closes both)."""
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stopping = False
+        super().__init__(address, handler)
+
+    def serve_until_stopped(self) -> None:
+        """Accept and hand off requests until :meth:`stop`; the server thread's target."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._stopping:
+                for key, _events in selector.select():
+                    if key.fileobj is self and not self._stopping:
+                        self._accept_one()
+
+    def _accept_one(self) -> None:
+        """Accept one connection and hand it to its own thread, as ``serve_forever`` does."""
+        try:
+            request, client_address = self.get_request()
+        except OSError:
+            return
+        if not self.verify_request(request, client_address):
+            self.shutdown_request(request)
+            return
+        try:
+            self.process_request(request, client_address)
+        except Exception:  # noqa: BLE001 - one failed hand-off must not end the server
+            self.handle_error(request, client_address)
+            self.shutdown_request(request)
+
+    def stop(self) -> None:
+        """Have the loop end now (from any thread); idempotent."""
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+
+    def server_close(self) -> None:
+        """Release the listening socket and the wake-up pair."""
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that fails its handshake or vanishes is not worth a traceback on stderr."""
@@ -214,7 +266,7 @@ def _wait_seconds(timeout: object) -> float:
 class MetricsServer:
     """A running ``/metrics`` server: where it listens, and how to stop it."""
 
-    def __init__(self, server: WSGIServer, thread: threading.Thread, scheme: str) -> None:
+    def __init__(self, server: _ThreadingServer, thread: threading.Thread, scheme: str) -> None:
         """Wrap a started server and its thread."""
         self._server = server
         self._thread = thread
@@ -228,9 +280,9 @@ class MetricsServer:
         A ``timeout`` that is not a number of 0 or more (NaN, text, ...) waits
         the default 5 seconds; closing never raises.
         """
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._thread.join(_wait_seconds(timeout))
+        self._server.server_close()
 
     def __enter__(self) -> Self:
         """Use the server as a context manager that closes it."""
@@ -298,7 +350,7 @@ def serve_metrics(  # noqa: PLR0913 - where, how, and the redaction of its messa
             else f"{type(error).__name__}: {error}"
         )
         return failure(f"cannot serve {shown_path} on {where}: {reason}")
-    thread = threading.Thread(target=server.serve_forever, name="flext-metrics-http", daemon=True)
+    thread = threading.Thread(target=server.serve_until_stopped, name="flext-metrics-http", daemon=True)
     thread.start()
     return Success(MetricsServer(server, thread, "https" if tls is not None else "http"))
 

@@ -29,7 +29,7 @@ from attrs import evolve, fields, frozen
 from returns.result import Failure, Result, Success
 
 from flext_observability.core.attributes import AttributeValue, check_attribute_value
-from flext_observability.core.checks import as_number, describe
+from flext_observability.core.checks import as_number, describe, shown_number
 from flext_observability.core.errors import FlextExportError
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.core.tracing.otlp import encode_spans
@@ -38,7 +38,7 @@ from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
 from flext_observability.shell.http_client import MAX_ATTEMPTS, HttpClient, RetryPolicy
 from flext_observability.shell.locks import fork_safe_lock
-from flext_observability.shell.tracing.processor import check_seconds, shown_number
+from flext_observability.shell.seconds import check_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

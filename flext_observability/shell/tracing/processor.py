@@ -47,7 +47,6 @@ a batch behind and cost the hot path nothing.
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import threading
 import time
@@ -59,11 +58,12 @@ from typing import TYPE_CHECKING, Final, overload
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import as_number, describe
+from flext_observability.core.checks import describe, shown_number
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.tracing.span_limits import span_bytes
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
 from flext_observability.shell.library_log import library_logger
+from flext_observability.shell.seconds import check_seconds, timeout_seconds
 from flext_observability.shell.tracing.span import Span
 
 if TYPE_CHECKING:
@@ -147,22 +147,6 @@ class ProcessorCounts:
         return sum(self.refusals.values())
 
 
-def shown_number(value: object) -> str:
-    """``value`` for a set-up message: a plain number as written, anything else described (never its ``repr``).
-
-    >>> shown_number(-1), shown_number(0.5), shown_number(10**400), shown_number("5s"), shown_number(object())
-    ('-1', '0.5', 'an int of 1329 bits', "'5s'", 'a value of type object')
-    """
-    if type(value) is int:
-        return str(value) if value.bit_length() <= _SHOWN_BITS else f"an int of {value.bit_length()} bits"
-    if type(value) is float:
-        return repr(value)
-    return describe(value)
-
-
-_SHOWN_BITS: Final = 64
-
-
 def _check_count(name: str, value: object) -> int:
     """``value`` as a plain int of at least 1; else a ``TypeError`` or ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -173,39 +157,6 @@ def _check_count(name: str, value: object) -> int:
         message = f"{name} must be an int of at least 1, not {shown_number(count)}"
         raise ValueError(message)
     return count
-
-
-def check_seconds(name: str, value: object) -> float:
-    """``value`` as seconds: finite, above 0, at most ``threading.TIMEOUT_MAX``; else an error naming ``name``."""
-    seconds = as_number(value)
-    if seconds is None:
-        message = f"{name} must be a number of seconds above 0, not {shown_number(value)}"
-        raise TypeError(message)
-    if not (math.isfinite(seconds) and 0 < seconds <= threading.TIMEOUT_MAX):
-        message = (
-            f"{name} must be a finite number of seconds above 0 (at most {threading.TIMEOUT_MAX:g}), "
-            f"not {shown_number(value)}"
-        )
-        raise ValueError(message)
-    return seconds
-
-
-def timeout_seconds(value: object, default: float) -> float:
-    """A runtime ``timeout`` as seconds to wait: never raises.
-
-    A number is clamped to ``[0, threading.TIMEOUT_MAX]`` (an infinity
-    waits the longest a thread can wait); ``None``, ``NaN`` and anything that
-    is not a number give ``default``.
-
-    >>> timeout_seconds(2, 30.0), timeout_seconds(-1, 30.0), timeout_seconds(None, 30.0), timeout_seconds("5", 30.0)
-    (2.0, 0.0, 30.0, 30.0)
-    >>> timeout_seconds(10**400, 30.0) == threading.TIMEOUT_MAX
-    True
-    """
-    seconds = as_number(value)
-    if seconds is None or math.isnan(seconds):
-        return default
-    return min(max(seconds, 0.0), threading.TIMEOUT_MAX)
 
 
 def _check_hooks(metrics: object, time_ns: object) -> None:
