@@ -295,6 +295,50 @@ def test_every_kind_of_answer_is_read(service: FlextHealthService) -> None:
     )  # the registration owns the key; the check's facts are kept
 
 
+def test_a_text_observed_value_is_redacted_like_the_output(service: FlextHealthService) -> None:
+    """A check reporting the DSN it tried as its observed value shows it without the password."""
+    leaky = build_health_check(
+        component="db",
+        status="fail",
+        observed_value="postgres://etl:hunter2@db:5432/dw",
+        output="cannot connect",
+        time=0.0,
+    ).unwrap()
+    service.register(lambda: leaky, component="db")
+    check = service.check_health().unwrap().outcomes[0].check
+    assert isinstance(check.observed_value, str)
+    assert "hunter2" not in check.observed_value
+    assert check.observed_value.startswith("postgres://")
+
+
+def test_a_check_asking_its_own_service_is_refused_without_waiting(service: FlextHealthService) -> None:
+    """check_health called from inside one of its own checks (sync or async) is a reentrant_call Failure at once."""
+    seen: list[object] = []
+
+    def nested() -> bool:
+        seen.append(service.check_health())
+        return True
+
+    async def nested_async() -> bool:
+        seen.append(service.check_health())
+        return True
+
+    service.register(nested, component="nested", timeout=5.0)
+    service.register(nested_async, component="nested_async", timeout=5.0)
+    report, elapsed = timed(lambda: service.check_health().unwrap())
+    assert elapsed < 1.0, elapsed
+    assert report.status is HealthStatus.PASS
+    assert len(seen) == 2
+    for inner in seen:
+        assert isinstance(inner, Failure)
+        assert [error.code.value for error in inner.failure().errors] == ["reentrant_call"]
+        assert "inside one of this service's own checks" in str(inner.failure())
+    other = FlextHealthService()
+    other.register(lambda: service.check_health() is not None, component="asks_another")
+    assert other.check_health().unwrap().status is HealthStatus.PASS  # another service may ask
+    other.shutdown()
+
+
 def test_a_sync_registration_returning_a_coroutine_fails_clearly(service: FlextHealthService) -> None:
     """A lambda around an async function is a sync check; its coroutine is closed and the check fails saying why."""
 

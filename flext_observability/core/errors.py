@@ -59,6 +59,7 @@ class FlextErrorCode(StrEnum):
     CONFLICTING_DEFINITION = "conflicting_definition"
     WRONG_LABELS = "wrong_labels"
     CALLBACK_FAILED = "callback_failed"
+    REENTRANT_CALL = "reentrant_call"
     MISSING_HELP = "missing_help"
     NAMING_CAMEL_CASE = "naming_camel_case"
     NAMING_COLON = "naming_colon"

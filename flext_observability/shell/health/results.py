@@ -31,7 +31,7 @@ from returns.result import Failure, Success
 from flext_observability.core.checks import describe
 from flext_observability.core.health.check import FlextHealthCheck, ObservedValue, validate_health_check
 from flext_observability.core.health.report import HealthOutcome
-from flext_observability.core.limits import MAX_TEXT_LENGTH
+from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH, MAX_TEXT_LENGTH, MAX_UNIT_LENGTH
 from flext_observability.core.redaction import RedactionPolicy, redact_text
 from flext_observability.core.values import HealthStatus
 
@@ -42,8 +42,8 @@ _ELLIPSIS: Final = "..."
 _EXPECTED: Final = "return a FlextHealthCheck, a Result of one, or True/False"
 
 
-def clean_output(policy: RedactionPolicy, text: str) -> str:
-    """``text`` redacted, made encodable as UTF-8, and cut to the core's text limit.
+def clean_output(policy: RedactionPolicy, text: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """``text`` redacted, made encodable as UTF-8, and cut to ``limit`` characters (the core's text limit).
 
     >>> from flext_observability.core.redaction import DEFAULT_POLICY
     >>> len(clean_output(DEFAULT_POLICY, "x" * 10_000)) == MAX_TEXT_LENGTH
@@ -54,8 +54,8 @@ def clean_output(policy: RedactionPolicy, text: str) -> str:
     redacted = redact_text(policy, text)
     if not redacted.isascii():
         redacted = redacted.encode("utf-8", "replace").decode("utf-8")
-    if len(redacted) > MAX_TEXT_LENGTH:
-        redacted = redacted[: MAX_TEXT_LENGTH - len(_ELLIPSIS)] + _ELLIPSIS
+    if len(redacted) > limit:
+        redacted = redacted[: limit - len(_ELLIPSIS)] + _ELLIPSIS
     return redacted
 
 
@@ -70,13 +70,19 @@ def stamped_check(  # noqa: PLR0913 - the fields a check's answer gives, all key
     observed_value: ObservedValue = None,
     observed_unit: str = "",
 ) -> FlextHealthCheck:
-    """A check under ``plan``'s key with the given facts, its output cleaned; valid by construction."""
+    """A check under ``plan``'s key with the given facts, its texts cleaned; valid by construction.
+
+    A text ``observed_value`` and the ``observed_unit`` pass the redaction
+    policy like the output: a check may report a connection string it tried.
+    """
+    if isinstance(observed_value, str):
+        observed_value = clean_output(policy, observed_value, MAX_LABEL_VALUE_LENGTH)
     return FlextHealthCheck(
         component=plan.component,
         measurement=plan.measurement,
         status=status,
         observed_value=observed_value,
-        observed_unit=observed_unit,
+        observed_unit=clean_output(policy, observed_unit, MAX_UNIT_LENGTH),
         output=clean_output(policy, output),
         time=time,
         duration=max(duration, 0.0),

@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING, Final
 from attrs import frozen
 from returns.result import Result, Success
 
-from flext_observability.core.checks import Problems, check_choice, describe, invalid
+from flext_observability.core.checks import Problems, check_choice, describe, invalid, invalid_one
+from flext_observability.core.errors import FlextErrorCode
 from flext_observability.core.health.report import HealthOutcome, HealthReport, aggregate
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import HealthStatus
@@ -315,7 +316,20 @@ class FlextHealthService:
         Never raises: a probe that is none of ``liveness``, ``readiness`` and
         ``startup`` is a ``Failure``; a check that fails, raises or hangs is a
         ``fail`` in the report. A probe without checks is ``pass``.
+
+        A call from inside one of this service's own checks is a ``Failure``
+        too (``reentrant_call``): it would wait for the run it is part of,
+        holding a worker (or the event loop every async check shares) until
+        its timeout.
         """
+        if self._pool.runs_here() or self._loop.runs_here():
+            return invalid_one(
+                "health_request",
+                FlextErrorCode.REENTRANT_CALL,
+                "check_health",
+                "called from inside one of this service's own checks, which would wait for the run it is part of; "
+                "check the dependency itself instead of asking the service",
+            )
         chosen: HealthProbe | None = None
         if probe is not None:
             problems: Problems = []

@@ -56,6 +56,10 @@ class WorkerPool:
         """How many threads this pool has started (0 or ``size``)."""
         return len(self._threads)
 
+    def runs_here(self) -> bool:
+        """Whether the calling thread is one of this pool's."""
+        return threading.current_thread() in self._threads
+
     def submit(self, job: Callable[[], None]) -> bool:
         """Queue ``job``; ``False`` (and nothing queued) once the pool is shut down."""
         with self._lock:
@@ -116,6 +120,10 @@ class LoopThread:
     def started(self) -> bool:
         """Whether the loop and its thread have been made."""
         return self._thread is not None
+
+    def runs_here(self) -> bool:
+        """Whether the calling thread is this loop's."""
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def submit(self, coroutine: Coroutine[object, object, None]) -> concurrent.futures.Future[None] | None:
         """Run ``coroutine`` on the loop; ``None`` (and the coroutine closed) once shut down."""
