@@ -20,11 +20,11 @@ from flext_observability.core.health.check import FlextHealthCheck, build_health
 from flext_observability.core.health.document import (
     ServiceInfo,
     build_service_info,
-    format_rfc3339,
     health_document,
 )
 from flext_observability.core.health.report import HealthOutcome, aggregate, build_health_outcome
 from flext_observability.core.limits import MAX_TIMESTAMP
+from flext_observability.core.timestamps import format_rfc3339
 from flext_observability.core.values import HealthStatus
 from flext_observability.testing.strategies import health_check_fields, texts
 

@@ -17,7 +17,6 @@ from flext_observability.core.health.document import (
     MAX_NOTES,
     NO_SERVICE_INFO,
     build_service_info,
-    format_rfc3339,
     health_document,
     report_output,
 )
@@ -36,6 +35,7 @@ from flext_observability.core.health.thresholds import (
     threshold_output,
 )
 from flext_observability.core.limits import MAX_TEXT_LENGTH, MAX_TIMESTAMP
+from flext_observability.core.timestamps import format_rfc3339
 from flext_observability.core.values import HealthStatus
 
 T0 = 1_700_000_000.0

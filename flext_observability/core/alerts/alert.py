@@ -1,24 +1,30 @@
 """``FlextAlert``: a condition that needs attention, as Alertmanager models it.
 
-The fingerprint identifies an alert by its name and labels. It is a SHA-256
-over a canonical encoding, so it is the same in every process, on every
-machine and every Python version (unlike the built-in ``hash()``):
+An alert is known by its label set as Alertmanager sees it: ``alertname``
+(the alert's name), ``severity`` and its labels. Its fingerprint is the one
+Alertmanager computes for that set (64-bit FNV-1a, see
+:func:`label_set_fingerprint`), so the value here is the ``fingerprint``
+Alertmanager's API and webhooks show for the same alert:
 
->>> alert_fingerprint("PipelineStalled", {"tap": "postgres", "env": "prod"})
-'a1f1e874fd67e157'
->>> alert_fingerprint("PipelineStalled", {"env": "prod", "tap": "postgres"})
-'a1f1e874fd67e157'
+>>> alert_fingerprint("PipelineStalled", {"tap": "postgres"}, severity="warning")
+'069c5001f28ebcb8'
+>>> alert_fingerprint("PipelineStalled", {"tap": "postgres"})  # without severity: another label set
+'ba96ce07d8f91f1d'
+
+Earlier versions used a SHA-256 over the name and labels (severity left
+out); fingerprints stored from then differ from today's, and reading such a
+record with :func:`alert_from_dict` names the mismatch (drop the recorded
+fingerprint to recompute it).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
 from returns.result import Result, Success
 
+from flext_observability.core.alerts.fingerprint import label_set_fingerprint
 from flext_observability.core.checks import (
     Problems,
     add,
@@ -44,27 +50,34 @@ RESERVED_ALERT_LABELS: Final = frozenset({"alertname", "severity"})
 """Labels set from the alert's own fields when it is sent to Alertmanager."""
 
 
-def alert_fingerprint(name: str, labels: Mapping[str, str]) -> str:
-    """16 hex digits identifying an alert by ``name`` and ``labels`` (in any order); never raises.
+def alert_fingerprint(name: str, labels: Mapping[str, str], *, severity: object = None) -> str:
+    """Alertmanager's fingerprint of ``{alertname: name, severity: severity, **labels}``; never raises.
 
-    A ``name`` that is not text, or ``labels`` that are not a readable mapping
-    of text to text, give ``""``: no fingerprint.
+    ``severity`` (an :class:`AlertSeverity` or its name) joins the set when
+    given, as it does for every :class:`FlextAlert`. A ``name`` that is not
+    text, labels that are not a readable mapping of text to text, or labels
+    naming ``alertname`` or ``severity`` themselves, give ``""``: no
+    fingerprint.
 
     >>> alert_fingerprint("DiskFull", {"host": "db1"}) == alert_fingerprint("DiskFull", {"host": "db1"})
     True
-    >>> alert_fingerprint("DiskFull", labels=5)
-    ''
+    >>> alert_fingerprint("DiskFull", labels=5), alert_fingerprint("DiskFull", {"alertname": "x"})
+    ('', '')
     """
     items = read_items([], "labels", labels)
     given: object = name  # what callers pass at runtime may be anything
     if not isinstance(given, str) or items is None:
         return ""
-    pairs = [(key, value) for key, value in items if isinstance(key, str) and isinstance(value, str)]
-    if len(pairs) != len(items):
+    pairs = dict(items)
+    if any(key in RESERVED_ALERT_LABELS for key in pairs):
         return ""
-    text_pairs = sorted((str.__str__(key), str.__str__(value)) for key, value in pairs)
-    canonical = json.dumps([str.__str__(given), text_pairs], ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
+    identity: dict[object, object] = {**pairs, "alertname": str.__str__(given)}
+    if severity is not None:
+        chosen = check_choice([], "severity", severity, AlertSeverity)
+        if chosen is None:
+            return ""
+        identity["severity"] = chosen.value
+    return label_set_fingerprint(identity)  # type: ignore[arg-type]
 
 
 @frozen(kw_only=True)
@@ -87,8 +100,8 @@ class FlextAlert:
 
     @property
     def fingerprint(self) -> str:
-        """The stable identity of this alert: see :func:`alert_fingerprint`."""
-        return alert_fingerprint(self.name, self.labels)
+        """The identity of this alert, equal to Alertmanager's fingerprint of :func:`alert_label_set`."""
+        return label_set_fingerprint(alert_label_set(self))
 
     def validate_domain_rules(self) -> Result[FlextAlert, FlextValidationError]:
         """``Success(self)`` when every rule holds, else every broken rule."""
@@ -113,6 +126,18 @@ class FlextAlert:
     def from_dict(data: object) -> Result[FlextAlert, FlextValidationError]:
         """Read an alert from :meth:`to_dict` data; see :func:`alert_from_dict`."""
         return alert_from_dict(data)
+
+
+def alert_label_set(alert: FlextAlert) -> FrozenMap[str, str]:
+    """The labels Alertmanager knows ``alert`` by: ``alertname``, ``severity`` and the alert's labels.
+
+    >>> from flext_observability.core.values import AlertSeverity
+    >>> alert = build_alert(name="Stalled", message="no rows", source="etl", starts_at=0.0,
+    ...                     severity=AlertSeverity.ERROR, labels={"tap": "pg"}).unwrap()
+    >>> dict(alert_label_set(alert))
+    {'alertname': 'Stalled', 'severity': 'error', 'tap': 'pg'}
+    """
+    return FrozenMap({"alertname": alert.name, "severity": alert.severity.value, **alert.labels})
 
 
 def _check_period(
@@ -216,7 +241,7 @@ def _check_fingerprint(alert: FlextAlert, recorded: object) -> Result[FlextAlert
         problems,
         FlextErrorCode.FINGERPRINT_MISMATCH,
         "fingerprint",
-        f"does not match name and labels (expected {alert.fingerprint}); drop it to recompute",
+        f"does not match the alert's label set (expected {alert.fingerprint}); drop it to recompute",
     )
     return invalid("alert", problems)
 
