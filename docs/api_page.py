@@ -19,6 +19,7 @@ FACES = (
     ("flext_observability.propagation", "Propagation: W3C headers, baggage, and context carried across threads."),
     ("flext_observability.logs", "Logs: structlog set-up, correlation, redaction, logfmt, the logging service."),
     ("flext_observability.health", "Health: checks with timeouts, probes, the health+json endpoints, health metrics."),
+    ("flext_observability.alerts", "Alerts: rules over the metrics, the lifecycle, sinks, Alertmanager payloads."),
     ("flext_observability.testing", "Test support: a fake clock and fixed ids (strategies in `.testing.strategies`)."),
 )
 

@@ -1,0 +1,473 @@
+"""Where alerts go: a log, a webhook, Alertmanager; each HTTP sink with its own bounded outbox and thread.
+
+A sink's ``submit`` never blocks and never raises. It queues the batch and
+returns ``True``, or drops the batch (queue full by count or by bytes, sink
+shut down) and returns ``False``; every dropped alert is counted, and the
+first drop of each kind is logged. One daemon thread per outbox sends the
+queue in order through the bounded HTTP client, with retries and backoff
+within a deadline per batch, and never follows a redirect. So a slow, dead
+or failing receiver holds up only its own outbox: not the caller, not the
+rules, not the other sinks.
+
+After ``os.fork()`` the child starts with an empty queue (what the parent
+had queued is the parent's to send, so it is counted as dropped in the
+child, never sent twice) and a new thread on its first batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+from attrs import frozen
+from returns.result import Failure
+
+from flext_observability.core.alerts.payloads import alertmanager_body, webhook_payload
+from flext_observability.core.checks import describe
+from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
+from flext_observability.core.values import AlertSeverity, AlertStatus
+from flext_observability.shell.http_client import HttpClient, RetryPolicy
+from flext_observability.shell.library_log import library_logger
+from flext_observability.shell.locks import fork_safe_lock
+from flext_observability.shell.seconds import check_seconds, timeout_seconds
+
+if TYPE_CHECKING:
+    from flext_observability.core.alerts.alert import FlextAlert
+
+_LOG: Final = library_logger("flext_observability.alerts")
+
+DEFAULT_TIMEOUT: Final = 10.0
+"""Seconds one batch may take, every retry included."""
+
+DEFAULT_RETRY: Final = RetryPolicy(
+    attempts=4, backoff=0.5, max_pause=5.0, retry_statuses=frozenset({429, 500, 502, 503, 504})
+)
+"""Four tries, 0.5 s then 1 s then 2 s apart (with jitter); 5xx and 429 answers retry, other 4xx do not."""
+
+DEFAULT_MAX_QUEUE: Final = 10_000
+"""Alerts waiting in one outbox at most."""
+
+DEFAULT_MAX_QUEUE_BYTES: Final = 8 * 1024 * 1024
+"""Bytes of encoded batches waiting in one outbox at most."""
+
+
+@frozen(kw_only=True)
+class SinkStats:
+    """What a sink did with the alerts it was given: delivered, given up on, dropped, and still queued."""
+
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    queued: int = 0
+
+    def __add__(self, other: SinkStats) -> SinkStats:
+        """The sums of two sinks' (or outboxes') counts."""
+        return SinkStats(
+            sent=self.sent + other.sent,
+            failed=self.failed + other.failed,
+            dropped=self.dropped + other.dropped,
+            queued=self.queued + other.queued,
+        )
+
+
+def _check_url(argument: str, url: object) -> str:
+    if not isinstance(url, str):
+        message = f"{argument} must be an http or https URL (text), not {describe(url)}"
+        raise TypeError(message)
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        shown = redact_text(DEFAULT_POLICY, url)
+        message = f"{argument} must be an http or https URL with a host, not {shown!r}"
+        raise ValueError(message)
+    return str.__str__(url).rstrip("/")
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        message = f"name must be a non-empty text (it labels the sink's metrics), not {describe(name)}"
+        raise TypeError(message)
+    return str.__str__(name)
+
+
+def _check_size(argument: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        message = f"{argument} must be an int of at least 1, not {describe(value)}"
+        raise ValueError(message)
+    return int.__int__(value)
+
+
+_OUTBOXES: Final[weakref.WeakSet[Outbox]] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for outbox in list(_OUTBOXES):
+        outbox._reset_after_fork()  # noqa: SLF001 - the fork hook is part of the class's contract
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Outbox:
+    """One receiver's bounded queue of encoded batches, sent in order by one lazily started daemon thread."""
+
+    def __init__(  # noqa: PLR0913 - where, how, and the bounds
+        self,
+        name: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        timeout: float,
+        retry: RetryPolicy,
+        max_queue: int,
+        max_queue_bytes: int,
+        client: HttpClient,
+    ) -> None:
+        """An outbox POSTing to ``url``; no thread starts until the first batch."""
+        self.name, self.url = name, url
+        self._headers, self._timeout, self._retry, self._client = headers, timeout, retry, client
+        self.max_queue, self.max_queue_bytes = max_queue, max_queue_bytes
+        self._lock = fork_safe_lock()
+        self._fresh()
+        self._stats = SinkStats()
+        self._closed = False
+        self._warned: set[str] = set()
+        _OUTBOXES.add(self)
+
+    def _fresh(self) -> None:
+        self._changed = threading.Condition(self._lock)
+        self._queue: deque[tuple[bytes, int]] = deque()
+        self._queued_alerts = 0
+        self._queued_bytes = 0
+        self._busy = 0
+        self._thread: threading.Thread | None = None
+
+    def _reset_after_fork(self) -> None:
+        dropped = self._queued_alerts + self._busy
+        self._fresh()
+        self._stats = SinkStats(sent=self._stats.sent, failed=self._stats.failed, dropped=self._stats.dropped + dropped)
+
+    def stats(self) -> SinkStats:
+        """The counts so far, and what is queued now."""
+        with self._lock:
+            return SinkStats(
+                sent=self._stats.sent,
+                failed=self._stats.failed,
+                dropped=self._stats.dropped,
+                queued=self._queued_alerts + self._busy,
+            )
+
+    def put(self, body: bytes, count: int) -> bool:
+        """Queue one encoded batch of ``count`` alerts; ``False`` (counted) when it does not fit or after shutdown."""
+        with self._lock:
+            reason = None
+            if self._closed:
+                reason = "shut_down"
+            elif self._queued_alerts + count > self.max_queue or self._queued_bytes + len(body) > self.max_queue_bytes:
+                reason = "queue_full"
+            if reason is not None:
+                self._stats = self._stats + SinkStats(dropped=count)
+                first = reason not in self._warned
+                self._warned.add(reason)
+            else:
+                self._queue.append((body, count))
+                self._queued_alerts += count
+                self._queued_bytes += len(body)
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._work, name=f"flext-alerts-{self.name}", daemon=True)
+                    self._thread.start()
+                self._changed.notify_all()
+                return True
+        if first:
+            _LOG.warning(
+                "the alert sink %r dropped %d alerts (%s); further drops are only counted",
+                self.name,
+                count,
+                "it is shut down" if reason == "shut_down" else "its queue is full",
+            )
+        return False
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._changed.wait()
+                if not self._queue:
+                    return
+                body, count = self._queue.popleft()
+                self._queued_alerts -= count
+                self._queued_bytes -= len(body)
+                self._busy = count
+            result = self._client.send(
+                "POST", self.url, body=body, headers=self._headers, timeout=self._timeout, retry=self._retry
+            )
+            with self._lock:
+                self._busy = 0
+                if isinstance(result, Failure):
+                    self._stats = self._stats + SinkStats(failed=count)
+                    first = "failed" not in self._warned
+                    self._warned.add("failed")
+                else:
+                    self._stats = self._stats + SinkStats(sent=count)
+                    first = False
+                self._changed.notify_all()
+            if first:
+                _LOG.warning(
+                    "the alert sink %r could not deliver %d alerts: %s; further failures are only counted",
+                    self.name,
+                    count,
+                    redact_text(DEFAULT_POLICY, str(result.failure())),
+                )
+
+    def flush(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds until nothing is queued or in flight; ``True`` when so."""
+        deadline = time.monotonic() + timeout_seconds(timeout, DEFAULT_TIMEOUT)
+        with self._lock:
+            while self._queue or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Send what is queued within ``timeout`` seconds, then take nothing more; ``True`` when all went out."""
+        delivered = self.flush(timeout)
+        with self._lock:
+            self._closed = True
+            self._changed.notify_all()
+        return delivered
+
+
+def _outbox_options(timeout: object, max_queue: object, max_queue_bytes: object) -> tuple[float, int, int]:
+    return (
+        check_seconds("timeout", timeout),
+        _check_size("max_queue", max_queue),
+        _check_size("max_queue_bytes", max_queue_bytes),
+    )
+
+
+class AlertmanagerSink:
+    """Sends alerts to ``POST /api/v2/alerts`` of every Alertmanager given (an HA pair gets each alert twice).
+
+    One outbox per URL, so a dead Alertmanager delays only its own queue.
+    Firing alerts are re-sent by the alert service every ``resend_delay``
+    (Alertmanager resolves an alert it has not heard of for its
+    ``resolve_timeout``).
+    """
+
+    resends_firing: Final = True
+
+    def __init__(  # noqa: PLR0913 - the receivers, and how to reach them
+        self,
+        urls: Sequence[str] | str,
+        *,
+        name: str = "alertmanager",
+        generator_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
+        client: HttpClient | None = None,
+    ) -> None:
+        """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
+        listed: object = [urls] if isinstance(urls, str) else urls
+        if not isinstance(listed, Sequence) or not listed:
+            message = f"urls must be an Alertmanager URL or a non-empty list of them, not {describe(urls)}"
+            raise TypeError(message)
+        self.name = _check_name(name)
+        seconds, size, size_bytes = _outbox_options(timeout, max_queue, max_queue_bytes)
+        self.generator_url = generator_url
+        http = client if client is not None else HttpClient()
+        self.outboxes = tuple(
+            Outbox(
+                self.name,
+                _check_url("urls", url) + "/api/v2/alerts",
+                headers={"Content-Type": "application/json"},
+                timeout=seconds,
+                retry=retry,
+                max_queue=size,
+                max_queue_bytes=size_bytes,
+                client=http,
+            )
+            for url in listed
+        )
+
+    def __repr__(self) -> str:
+        """The sink's name and receivers (credentials in a URL redacted)."""
+        urls = [redact_text(DEFAULT_POLICY, outbox.url) for outbox in self.outboxes]
+        return f"AlertmanagerSink({urls!r}, name={self.name!r})"
+
+    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
+        """Queue ``alerts`` for every Alertmanager; ``True`` when at least one took them."""
+        try:
+            body = alertmanager_body(alerts, generator_url=self.generator_url)
+        except Exception:  # noqa: BLE001 - what cannot be encoded is dropped and counted, never raised
+            return False
+        taken = [outbox.put(body, len(alerts)) for outbox in self.outboxes]
+        return any(taken)
+
+    def stats(self) -> SinkStats:
+        """The sums over every Alertmanager (see :meth:`stats_by_url` for each)."""
+        total = SinkStats()
+        for outbox in self.outboxes:
+            total = total + outbox.stats()
+        return total
+
+    def stats_by_url(self) -> dict[str, SinkStats]:
+        """Each Alertmanager's counts."""
+        return {redact_text(DEFAULT_POLICY, outbox.url): outbox.stats() for outbox in self.outboxes}
+
+    def flush(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds in all for every queue to empty."""
+        deadline = time.monotonic() + timeout_seconds(timeout, DEFAULT_TIMEOUT)
+        done = True
+        for outbox in self.outboxes:  # every one, even after one did not finish
+            done = outbox.flush(max(deadline - time.monotonic(), 0.0)) and done
+        return done
+
+    def shutdown(self, timeout: float) -> bool:
+        """Deliver what is queued within ``timeout`` seconds in all, then take nothing more."""
+        deadline = time.monotonic() + timeout_seconds(timeout, DEFAULT_TIMEOUT)
+        done = True
+        for outbox in self.outboxes:  # every one, even after one did not finish
+            done = outbox.shutdown(max(deadline - time.monotonic(), 0.0)) and done
+        return done
+
+
+class WebhookSink:
+    """POSTs Alertmanager's webhook message (version 4) to one URL, optionally with a bearer token."""
+
+    def __init__(  # noqa: PLR0913 - the receiver, and how to reach it
+        self,
+        url: str,
+        *,
+        name: str = "webhook",
+        receiver: str | None = None,
+        bearer_token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
+        client: HttpClient | None = None,
+    ) -> None:
+        """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
+        self.name = _check_name(name)
+        target = _check_url("url", url)
+        token: object = bearer_token
+        if token is not None and (not isinstance(token, str) or not token):
+            message = "bearer_token must be a non-empty text or None"
+            raise TypeError(message)
+        seconds, size, size_bytes = _outbox_options(timeout, max_queue, max_queue_bytes)
+        self.receiver = receiver if isinstance(receiver, str) and receiver else self.name
+        headers = {"Content-Type": "application/json"}
+        if bearer_token is not None:
+            headers["Authorization"] = f"Bearer {bearer_token}"
+        self.outbox = Outbox(
+            self.name,
+            target,
+            headers=headers,
+            timeout=seconds,
+            retry=retry,
+            max_queue=size,
+            max_queue_bytes=size_bytes,
+            client=client if client is not None else HttpClient(),
+        )
+
+    def __repr__(self) -> str:
+        """The sink's name and URL; never its token."""
+        return f"WebhookSink({redact_text(DEFAULT_POLICY, self.outbox.url)!r}, name={self.name!r})"
+
+    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
+        """Queue the webhook message of ``alerts``."""
+        message = webhook_payload(alerts, receiver=self.receiver)
+        if isinstance(message, Failure):
+            return False
+        body = json.dumps(message.unwrap(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.outbox.put(body, len(alerts))
+
+    def stats(self) -> SinkStats:
+        """The counts so far."""
+        return self.outbox.stats()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the queue to empty."""
+        return self.outbox.flush(timeout)
+
+    def shutdown(self, timeout: float) -> bool:
+        """Deliver what is queued within ``timeout`` seconds, then take nothing more."""
+        return self.outbox.shutdown(timeout)
+
+
+_LEVELS: Final = {
+    AlertSeverity.CRITICAL: "critical",
+    AlertSeverity.ERROR: "error",
+    AlertSeverity.WARNING: "warning",
+    AlertSeverity.INFO: "info",
+}
+
+
+class LogSink:
+    """Writes one structured log line per alert through the project's logging; the level follows the severity."""
+
+    def __init__(self, *, name: str = "log", logger: object = None) -> None:
+        """Log through ``logger`` (a ``FlextLoggingService``; a new one named ``flext.alerts`` by default)."""
+        self.name = _check_name(name)
+        if logger is None:
+            from flext_observability.shell.logs.service import FlextLoggingService  # noqa: PLC0415
+
+            logger = FlextLoggingService(logger="flext.alerts")
+        if not callable(getattr(logger, "log", None)):
+            message = f"logger must be a FlextLoggingService, not {describe(logger)}"
+            raise TypeError(message)
+        self._logger = logger
+        self._lock = fork_safe_lock()
+        self._stats = SinkStats()
+
+    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
+        """Log each alert now (a resolution at ``info``); a refused line is counted as failed."""
+        sent = failed = 0
+        for alert in alerts:
+            level = "info" if alert.status is AlertStatus.RESOLVED else _LEVELS[alert.severity]
+            method: Callable[..., object] = getattr(self._logger, level)
+            try:
+                written = method(
+                    f"alert {alert.status.value}: {alert.name}",
+                    alertname=alert.name,
+                    severity=alert.severity.value,
+                    status=alert.status.value,
+                    fingerprint=alert.fingerprint,
+                    summary=alert.message,
+                    alert_labels=dict(alert.labels),
+                )
+            except Exception:  # noqa: BLE001 - a broken logger is counted, never passed on
+                written = None
+            if isinstance(written, Failure) or written is None:
+                failed += 1
+            else:
+                sent += 1
+        with self._lock:
+            self._stats = self._stats + SinkStats(sent=sent, failed=failed)
+        return True
+
+    def stats(self) -> SinkStats:
+        """The counts so far."""
+        with self._lock:
+            return self._stats
+
+    def flush(self, timeout: float) -> bool:
+        """Nothing is ever queued."""
+        del timeout
+        return True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Nothing to stop."""
+        del timeout
+        return True

@@ -1,0 +1,93 @@
+"""Which sinks hear of which alerts: routes by severity and label matchers.
+
+A route pairs a sink with a filter. The alert service hands an alert to
+every route whose filter accepts it, so one alert may go to a log and to
+Alertmanager, and a ``critical`` one to an on-call webhook too. Routing
+here is deliberately simple: grouping, inhibition and silences are
+Alertmanager's job (see ``docs/alerts.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from attrs import frozen
+
+from flext_observability.core.alerts.matchers import LabelMatcher, check_matchers, matchers_text
+from flext_observability.core.checks import Problems, check_choice, describe
+from flext_observability.core.values import AlertSeverity
+
+if TYPE_CHECKING:
+    from flext_observability.core.alerts.alert import FlextAlert
+
+
+@runtime_checkable
+class AlertSink(Protocol):
+    """Where alerts go: a log, a webhook, Alertmanager. ``submit`` never blocks and never raises."""
+
+    name: str
+
+    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
+        """Queue ``alerts`` for delivery: ``True`` queued, ``False`` dropped (and counted by the sink)."""
+        ...
+
+    def flush(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for what is queued to be delivered."""
+        ...
+
+    def shutdown(self, timeout: float) -> bool:
+        """Deliver what is queued within ``timeout`` seconds, then take nothing more."""
+        ...
+
+
+@frozen(kw_only=True)
+class AlertRoute:
+    """One sink and the alerts it takes; made by :func:`alert_route`."""
+
+    sink: AlertSink
+    severities: frozenset[AlertSeverity] | None
+    matchers: tuple[LabelMatcher, ...]
+
+    def accepts(self, alert: FlextAlert) -> bool:
+        """Whether ``alert`` goes to this route's sink."""
+        if self.severities is not None and alert.severity not in self.severities:
+            return False
+        labels = {**alert.labels, "alertname": alert.name, "severity": alert.severity.value}
+        return all(matcher.matches(labels) for matcher in self.matchers)
+
+    def __repr__(self) -> str:
+        """How the route was made, readably."""
+        severities = "" if self.severities is None else f", severities={sorted(s.value for s in self.severities)}"
+        matchers = f", matchers={matchers_text(self.matchers)}" if self.matchers else ""
+        return f"alert_route({self.sink.name!r}{severities}{matchers})"
+
+
+def alert_route(sink: AlertSink, *, severities: object = None, matchers: object = None) -> AlertRoute:
+    """A route sending to ``sink`` the alerts of ``severities`` (all when ``None``) whose labels match ``matchers``.
+
+    ``matchers`` may test ``alertname`` and ``severity`` as well as the
+    alert's labels; it takes ``{"team": "data"}`` or ``(name, op, value)``
+    triples (``=``, ``!=``, ``=~``, ``!~``). A bad argument raises a
+    ``TypeError`` or ``ValueError`` naming it: routes are set up once.
+    """
+    given: object = sink
+    if not isinstance(given, AlertSink) or not isinstance(getattr(given, "name", None), str):
+        message = f"sink must be an alert sink (LogSink, WebhookSink, AlertmanagerSink), not {describe(given)}"
+        raise TypeError(message)
+    problems: Problems = []
+    chosen: frozenset[AlertSeverity] | None = None
+    if severities is not None:
+        items = [severities] if isinstance(severities, str | AlertSeverity) else severities
+        if not isinstance(items, Sequence | set | frozenset) or not items:
+            message = f"severities must be a severity or a non-empty list of them, not {describe(severities)}"
+            raise TypeError(message)
+        picked = [
+            check_choice(problems, f"severities[{index}]", item, AlertSeverity) for index, item in enumerate(items)
+        ]
+        chosen = frozenset(item for item in picked if item is not None)
+    checked = check_matchers(problems, "matchers", matchers)
+    if problems or checked is None:
+        message = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
+        raise ValueError(message)
+    return AlertRoute(sink=sink, severities=chosen, matchers=checked)
