@@ -12,6 +12,7 @@ queue_depth > 100
 from __future__ import annotations
 
 from flext_observability.core.alerts.alert import (
+    RESERVED_ALERT_LABELS,
     FlextAlert,
     alert_fingerprint,
     alert_from_dict,
@@ -31,7 +32,9 @@ from flext_observability.core.alerts.evaluation import (
     transition_alert,
 )
 from flext_observability.core.alerts.expressions import (
+    HEALTH_CHECK_STATUS_METRIC,
     Comparison,
+    Expression,
     absent,
     health_check_status,
     increase_over,
@@ -43,17 +46,37 @@ from flext_observability.core.alerts.expressions import (
 from flext_observability.core.alerts.fingerprint import label_set_fingerprint
 from flext_observability.core.alerts.matchers import LabelMatcher, MatchOp, label_matcher
 from flext_observability.core.alerts.payloads import alertmanager_alert, alertmanager_body, group_key, webhook_payload
-from flext_observability.core.alerts.rules import AlertRule, alert_rule, rule_reach
+from flext_observability.core.alerts.queries import ExpressionElement, evaluate_expression
+from flext_observability.core.alerts.rules import DEFAULT_SUMMARY, AlertRule, alert_rule, rule_reach
 from flext_observability.core.alerts.templates import AnnotationTemplate, annotation_template, render_template
 from flext_observability.core.values import AlertSeverity, AlertStatus
 from flext_observability.shell.alerts.delivery import AlertmanagerSink, LogSink, SinkStats, WebhookSink
 from flext_observability.shell.alerts.metrics import register_alert_metrics
-from flext_observability.shell.alerts.repository import AlertEvent, AlertQuery, alert_query
+from flext_observability.shell.alerts.repository import DEFAULT_HISTORY, AlertEvent, AlertQuery, alert_query
 from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route
-from flext_observability.shell.alerts.service import ActiveAlert, EvaluationSummary, FlextAlertService
+from flext_observability.shell.alerts.service import (
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_ACTIVE,
+    DEFAULT_REPEAT_INTERVAL,
+    DEFAULT_RESEND_DELAY,
+    ActiveAlert,
+    EvaluationSummary,
+    FlextAlertService,
+    PendingAlert,
+)
+from flext_observability.shell.http_client import NO_RETRY, RetryPolicy
 
 __all__ = [
+    "DEFAULT_HISTORY",
+    "DEFAULT_INTERVAL",
+    "DEFAULT_MAX_ACTIVE",
+    "DEFAULT_REPEAT_INTERVAL",
+    "DEFAULT_RESEND_DELAY",
+    "DEFAULT_SUMMARY",
     "EMPTY_RULE_STATE",
+    "HEALTH_CHECK_STATUS_METRIC",
+    "NO_RETRY",
+    "RESERVED_ALERT_LABELS",
     "ActiveAlert",
     "AlertEvent",
     "AlertInstance",
@@ -68,11 +91,15 @@ __all__ = [
     "AnnotationTemplate",
     "Comparison",
     "EvaluationSummary",
+    "Expression",
+    "ExpressionElement",
     "FlextAlert",
     "FlextAlertService",
     "LabelMatcher",
     "LogSink",
     "MatchOp",
+    "PendingAlert",
+    "RetryPolicy",
     "RuleEvaluation",
     "RuleState",
     "SinkStats",
@@ -89,6 +116,7 @@ __all__ = [
     "alertmanager_body",
     "annotation_template",
     "build_alert",
+    "evaluate_expression",
     "evaluate_rule",
     "firing_alerts",
     "group_key",

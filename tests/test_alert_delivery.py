@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from certificates import make_certificate
 from returns.result import Success
 from servers import Alertmanager, free_port, require_binary
 
@@ -32,6 +34,7 @@ from flext_observability.testing import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from flext_observability import FlextAlert
 
@@ -43,9 +46,11 @@ FAST_RETRY = RetryPolicy(attempts=3, backoff=0.05, max_pause=0.1, retry_statuses
 class Receiver:
     """A loopback webhook receiver answering ``status`` after ``delay`` seconds, keeping every request."""
 
-    def __init__(self, status: int = 200, delay: float = 0.0) -> None:
+    def __init__(
+        self, status: int = 200, delay: float = 0.0, *, location: str | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.requests: list[tuple[dict[str, str], Any]] = []
-        self.status, self.delay = status, delay
+        self.status, self.delay, self.location = status, delay, location
         self.release = threading.Event()
         owner = self
 
@@ -57,6 +62,8 @@ class Receiver:
                 if owner.delay:
                     owner.release.wait(owner.delay)
                 self.send_response(owner.status)
+                if owner.location is not None:
+                    self.send_header("Location", owner.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -65,8 +72,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/hook"
 
     def close(self) -> None:
         """Release hung requests and stop."""
@@ -198,6 +208,43 @@ def test_a_full_queue_drops_and_counts(receivers: list[Receiver], caplog: pytest
     assert len([record for record in caplog.records if "dropped" in record.getMessage()]) == 1
 
 
+def test_a_webhook_over_tls_trusts_only_the_ca_it_is_given(receivers: list[Receiver], tmp_path: Path) -> None:
+    """With cafile or ssl_context the TLS receiver gets the alert; with the system's CAs the delivery fails, counted."""
+    certificate = make_certificate(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(certificate.certfile, certificate.keyfile)
+    receiver = Receiver(tls=server_context)
+    receivers.append(receiver)
+    by_file = WebhookSink(receiver.url, name="by_file", cafile=certificate.certfile, retry=FAST_RETRY)
+    by_context = WebhookSink(receiver.url, name="by_context", ssl_context=certificate.client_context())
+    untrusted = WebhookSink(receiver.url, name="untrusted", retry=FAST_RETRY, timeout=2.0)
+    for sink in (by_file, by_context, untrusted):
+        assert sink.submit([_alert()])
+        assert sink.flush(10.0)
+    assert (by_file.stats().sent, by_context.stats().sent) == (1, 1)
+    assert (untrusted.stats().sent, untrusted.stats().failed) == (0, 1)
+    assert len(receiver.requests) == 2
+    assert receiver.requests[0][1]["alerts"][0]["labels"]["alertname"] == "RowsRejected"
+
+
+def test_a_redirect_is_a_failure_naming_where_it_pointed(
+    receivers: list[Receiver], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 302 is not followed: the target gets nothing, the delivery is counted failed, the log names the Location."""
+    target = Receiver()
+    redirecting = Receiver(status=302, location=target.url)
+    receivers.extend([target, redirecting])
+    sink = WebhookSink(redirecting.url, retry=FAST_RETRY)
+    assert sink.submit([_alert()])
+    assert sink.flush(5.0)
+    assert (sink.stats().sent, sink.stats().failed) == (0, 1)
+    assert len(redirecting.requests) == 1  # a redirect is no reason to retry
+    assert target.requests == []
+    messages = [record.getMessage() for record in caplog.records if "could not deliver" in record.getMessage()]
+    assert len(messages) == 1
+    assert target.url in messages[0]
+
+
 def test_bad_sink_settings_raise_naming_the_argument() -> None:
     """Set-up mistakes in sinks raise at once, naming what was wrong."""
     with pytest.raises(ValueError, match="url"):
@@ -212,6 +259,12 @@ def test_bad_sink_settings_raise_naming_the_argument() -> None:
         WebhookSink("http://127.0.0.1:1/h", bearer_token="")
     with pytest.raises(TypeError, match="logger"):
         LogSink(logger=object())
+    with pytest.raises(TypeError, match="ssl_context"):
+        WebhookSink("https://127.0.0.1:1/h", ssl_context="verify")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="cafile"):
+        AlertmanagerSink("https://127.0.0.1:1", cafile="/nonexistent/ca.pem")
+    with pytest.raises(ValueError, match="not both"):
+        WebhookSink("https://127.0.0.1:1/h", ssl_context=ssl.create_default_context(), cafile="ca.pem")
 
 
 def test_the_log_sink_writes_one_line_per_alert_at_the_severity_level() -> None:

@@ -220,3 +220,26 @@ def test_no_secret_is_kept_that_the_line_did_not_carry(stream: io.StringIO) -> N
     for text in (stream.getvalue(), repr(entries), str([entry.to_dict() for entry in entries])):
         assert canary not in text
     assert entries[0].event.startswith("cannot connect to postgres://")
+
+
+def test_without_configure_logging_lines_carry_plain_fields_and_no_internal_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before configure_logging, structlog's defaults write the ids and nested maps as plain fields, no internal key."""
+    reset_logging()
+    entry = build_log_entry(
+        event="rows loaded",
+        level="info",
+        logger="etl",
+        context={"tap": {"name": "pg"}},
+        trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
+        span_id="00f067aa0ba902b7",
+        timestamp=1.0,
+    ).unwrap()
+    FlextLoggingService().log_entry(entry).unwrap()
+    line = capsys.readouterr().out
+    assert "_flext_standard" not in line
+    assert "FrozenMap" not in line
+    assert "trace_id=4bf92f3577b34da6a3ce929d0e0e4736" in line
+    assert "span_id=00f067aa0ba902b7" in line
+    assert "tap={'name': 'pg'}" in line

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import threading
 import time
 import weakref
@@ -87,6 +88,31 @@ def _check_url(argument: str, url: object) -> str:
         message = f"{argument} must be an http or https URL with a host, not {shown!r}"
         raise ValueError(message)
     return str.__str__(url).rstrip("/")
+
+
+def _http_client(client: HttpClient | None, ssl_context: object, cafile: object) -> HttpClient:
+    """The client a sink sends with: ``client``, or a new one trusting ``ssl_context`` or ``cafile``."""
+    if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+        message = f"ssl_context must be an ssl.SSLContext or None, not {describe(ssl_context)}"
+        raise TypeError(message)
+    if cafile is not None and not isinstance(cafile, str | os.PathLike):
+        message = f"cafile must be the path of a PEM file of CA certificates, or None, not {describe(cafile)}"
+        raise TypeError(message)
+    if ssl_context is not None and cafile is not None:
+        message = "give ssl_context or cafile, not both (load the CA file into the context)"
+        raise ValueError(message)
+    if client is not None:
+        if ssl_context is not None or cafile is not None:
+            message = "ssl_context and cafile apply to the sink's own client; with client=, set them on that client"
+            raise ValueError(message)
+        return client
+    if cafile is not None:
+        try:
+            ssl_context = ssl.create_default_context(cafile=os.fspath(cafile))
+        except (OSError, ssl.SSLError) as error:
+            message = f"cafile could not be loaded as PEM CA certificates: {type(error).__name__}: {error}"
+            raise ValueError(message) from error
+    return HttpClient(ssl_context=ssl_context)
 
 
 def _check_name(name: object) -> str:
@@ -275,6 +301,8 @@ class AlertmanagerSink:
         retry: RetryPolicy = DEFAULT_RETRY,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
+        cafile: str | os.PathLike[str] | None = None,
         client: HttpClient | None = None,
     ) -> None:
         """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
@@ -285,7 +313,7 @@ class AlertmanagerSink:
         self.name = _check_name(name)
         seconds, size, size_bytes = _outbox_options(timeout, max_queue, max_queue_bytes)
         self.generator_url = generator_url
-        http = client if client is not None else HttpClient()
+        http = _http_client(client, ssl_context, cafile)
         self.outboxes = tuple(
             Outbox(
                 self.name,
@@ -356,6 +384,8 @@ class WebhookSink:
         retry: RetryPolicy = DEFAULT_RETRY,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
+        cafile: str | os.PathLike[str] | None = None,
         client: HttpClient | None = None,
     ) -> None:
         """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
@@ -378,7 +408,7 @@ class WebhookSink:
             retry=retry,
             max_queue=size,
             max_queue_bytes=size_bytes,
-            client=client if client is not None else HttpClient(),
+            client=_http_client(client, ssl_context, cafile),
         )
 
     def __repr__(self) -> str:

@@ -4,7 +4,9 @@
 :class:`FlextMetricsService`, read at scrape time (scraping evaluates no
 rule and sends nothing):
 
-- ``flext_alerts_active{severity}``: alerts firing now;
+- ``flext_alerts_active{state,severity}``: alerts firing now, and the
+  rules' alerts pending (waiting out their ``for_seconds``), every
+  severity of both shown, at 0 when there is none;
 - ``flext_alert_notifications_total{sink}``, ``flext_alert_notifications_failed_total{sink}``
   and ``flext_alert_queue_dropped_total{sink}``: alerts each sink delivered,
   gave up on after its retries, and dropped (queue full, shut down);
@@ -23,7 +25,10 @@ from typing import TYPE_CHECKING, Final
 
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import describe
+from flext_observability.core.checks import describe, invalid_one
+from flext_observability.core.errors import FlextErrorCode
+from flext_observability.core.values import AlertSeverity
+from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,11 +47,18 @@ def _active(ref: weakref.ref[FlextAlertService]) -> Callable[[], object]:
         alive = ref()
         if alive is None:
             return ()
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
+        # Every severity of both states is shown, at 0 when none: a series that vanishes is no "0" to alert on.
+        for state in ("firing", "pending"):
+            for severity in AlertSeverity:
+                counts[state, severity.value] = 0
         for entry in alive.active_alerts():
-            severity = entry.alert.severity.value
-            counts[severity] = counts.get(severity, 0) + 1
-        return [({"severity": severity}, count) for severity, count in sorted(counts.items())]
+            key = ("firing", entry.alert.severity.value)
+            counts[key] = counts.get(key, 0) + 1
+        for pending in alive.pending_alerts():
+            key = ("pending", pending.severity.value)
+            counts[key] = counts.get(key, 0) + 1
+        return [({"state": state, "severity": severity}, count) for (state, severity), count in sorted(counts.items())]
 
     return read
 
@@ -93,7 +105,13 @@ def _refusals(ref: weakref.ref[FlextAlertService]) -> Callable[[], object]:
 
 
 _CALLBACKS: Final = (
-    ("gauge", "flext_alerts_active", "Alerts firing now, by severity.", _active, ("severity",)),
+    (
+        "gauge",
+        "flext_alerts_active",
+        "Alerts active now, by state (pending, firing) and severity.",
+        _active,
+        ("state", "severity"),
+    ),
     ("counter", "flext_alert_notifications_total", "Alerts each sink delivered.", _sink_stat("sent"), ("sink",)),
     (
         "counter",
@@ -120,10 +138,21 @@ _CALLBACKS: Final = (
 )
 
 
+_JOINED: Final[weakref.WeakKeyDictionary[FlextAlertService, weakref.WeakSet[FlextMetricsService]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""The metrics services each alert service already shows in (callbacks of one name add up)."""
+_JOINED_LOCK: Final = fork_safe_lock()
+
+
 def register_alert_metrics(
     alerts: FlextAlertService, metrics: FlextMetricsService
 ) -> Result[None, FlextValidationError]:
-    """Expose ``alerts`` as the metrics of this module, in ``metrics``; a ``Failure`` when a name is taken."""
+    """Expose ``alerts`` as the metrics of this module, in ``metrics``; a ``Failure`` when a name is taken.
+
+    Several alert services may show in one metrics service (their counts add
+    up); the same one twice is a ``Failure``, as it would count everything twice.
+    """
     given: tuple[object, object] = (alerts, metrics)
     if not callable(getattr(given[0], "active_alerts", None)) or not callable(getattr(given[0], "add_rule_hook", None)):
         message = f"alerts must be a FlextAlertService, not {describe(given[0])}"
@@ -131,6 +160,16 @@ def register_alert_metrics(
     if not all(callable(getattr(given[1], name, None)) for name in ("histogram", "gauge_callback", "counter_callback")):
         message = f"metrics must be a FlextMetricsService, not {describe(given[1])}"
         raise TypeError(message)
+    with _JOINED_LOCK:
+        joined = _JOINED.setdefault(alerts, weakref.WeakSet())
+        if metrics in joined:
+            return invalid_one(
+                "alert metrics",
+                FlextErrorCode.CONFLICTING_DEFINITION,
+                "alerts",
+                "this alert service already shows in this metrics service; a second time would count it twice",
+            )
+        joined.add(metrics)
     ref = weakref.ref(alerts)
     duration = metrics.histogram(
         "flext_alert_rule_evaluation_duration_seconds",

@@ -39,6 +39,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.alerts.alert import FlextAlert, validate_alert
 from flext_observability.core.alerts.evaluation import (
     EMPTY_RULE_STATE,
+    AlertPhase,
     RuleState,
     evaluate_rule,
     firing_alerts,
@@ -49,7 +50,7 @@ from flext_observability.core.checks import describe, invalid_one
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
-from flext_observability.core.values import AlertStatus
+from flext_observability.core.values import AlertSeverity, AlertStatus
 from flext_observability.shell.alerts.repository import DEFAULT_HISTORY, AlertEvent, AlertHistory, alert_query
 from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route
 from flext_observability.shell.clock import Clock, SystemClock
@@ -86,6 +87,22 @@ class ActiveAlert:
     alert: FlextAlert
     since: float
     sent: FrozenMap[str, float]
+
+
+@frozen(kw_only=True)
+class PendingAlert:
+    """An alert of a rule whose expression holds but not yet for the rule's ``for_seconds``.
+
+    ``labels`` are the alert's identity labels besides ``alertname`` (the
+    rule's ``name``) and ``severity``; ``active_since`` is when the
+    expression started to hold, ``value`` its value at the last evaluation.
+    """
+
+    name: str
+    severity: AlertSeverity
+    labels: FrozenMap[str, str]
+    active_since: float
+    value: float
 
 
 class _Active:
@@ -311,6 +328,28 @@ class FlextAlertService:
         with self._lock:
             entries = sorted(self._active.values(), key=lambda entry: entry.since)
             return tuple(entry.view() for entry in entries)
+
+    def pending_alerts(self) -> tuple[PendingAlert, ...]:
+        """The rules' alerts waiting out their ``for_seconds``: active, not firing yet; in the order of the rules.
+
+        Nothing is sent for them; they show here, on ``flext_alerts_active``
+        with ``state="pending"``, and on the platform's status page.
+        """
+        with self._lock:
+            slots = list(self._rules)
+        # A slot's state is replaced whole by an evaluation, never changed in place: reading it needs no lock.
+        return tuple(
+            PendingAlert(
+                name=slot.rule.name,
+                severity=slot.rule.severity,
+                labels=instance.labels,
+                active_since=instance.active_since,
+                value=instance.value,
+            )
+            for slot in slots
+            for instance in slot.state.instances
+            if instance.phase is AlertPhase.PENDING
+        )
 
     def query_alerts(  # noqa: PLR0913 - one keyword per filter
         self,

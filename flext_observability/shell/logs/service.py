@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 from returns.result import Result, Success
 
+from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.logs.entry import FlextLogEntry, build_log_entry, validate_log_entry
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_mapping, redact_text
 from flext_observability.core.values import LogLevel
@@ -174,7 +175,16 @@ class FlextLoggingService:
         if entry.trace_id is not None and entry.span_id is not None:
             standard["trace_id"], standard["span_id"] = entry.trace_id, entry.span_id
         logger = get_logger(entry.logger)
-        getattr(logger, entry.level.value)(entry.event, **entry.context, **{STANDARD_OVERRIDES: standard})
+        if current_setup() is None:
+            # structlog's own defaults (configure_logging not called) know nothing of the standard
+            # fields' key: the ids go as plain fields, and its renderer stamps its own time.
+            plain = {
+                key: value.to_dict() if isinstance(value, FrozenMap) else value for key, value in entry.context.items()
+            }
+            standard.pop("timestamp")
+            getattr(logger, entry.level.value)(entry.event, **{**plain, **standard})
+        else:
+            getattr(logger, entry.level.value)(entry.event, **entry.context, **{STANDARD_OVERRIDES: standard})
         return entry
 
     def log(
