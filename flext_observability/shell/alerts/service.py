@@ -533,21 +533,32 @@ class FlextAlertService:
     def start(self, interval: float = DEFAULT_INTERVAL) -> None:
         """Evaluate every ``interval`` seconds in one daemon thread; a second ``start`` changes only the interval.
 
-        A bad ``interval`` raises a ``ValueError`` or ``TypeError`` naming it.
+        There is never more than one evaluation thread: a ``start`` while a
+        ``stop`` is still waiting for the thread (an evaluation in progress)
+        keeps that thread going instead of starting another. A bad
+        ``interval`` raises a ``ValueError`` or ``TypeError`` naming it.
         """
         seconds = check_seconds("interval", interval)
         with self._lock:
             self.interval = seconds
             if self._thread is not None and self._thread.is_alive():
+                if self._stop.is_set():
+                    self._stop = threading.Event()  # the stopping thread sees a new event and goes on
                 return
             self._stop = threading.Event()
-            self._thread = threading.Thread(
-                target=self._loop, args=(self._stop,), name="flext-alert-evaluation", daemon=True
-            )
+            self._thread = threading.Thread(target=self._loop, name="flext-alert-evaluation", daemon=True)
             self._thread.start()
 
-    def _loop(self, stop: threading.Event) -> None:
-        while not stop.wait(self.interval):
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                stop = self._stop
+            if stop.wait(self.interval):
+                with self._lock:
+                    if self._stop is stop:  # no start since this stop: the thread ends
+                        self._thread = None
+                        return
+                continue
             try:
                 self.evaluate_now()
             except Exception:  # noqa: BLE001 - the loop must outlive any one evaluation
@@ -556,7 +567,7 @@ class FlextAlertService:
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop the background evaluation; ``True`` when its thread ended within ``timeout`` seconds."""
         with self._lock:
-            thread, self._thread = self._thread, None
+            thread = self._thread
             self._stop.set()
         if thread is None:
             return True
@@ -566,8 +577,9 @@ class FlextAlertService:
     @property
     def running(self) -> bool:
         """Whether the background evaluation runs."""
-        thread = self._thread
-        return thread is not None and thread.is_alive()
+        with self._lock:
+            thread, stopping = self._thread, self._stop.is_set()
+        return thread is not None and thread.is_alive() and not stopping
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Stop evaluating and let every sink deliver what it holds, within ``timeout`` seconds in all."""
