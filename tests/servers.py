@@ -423,9 +423,11 @@ class PrometheusServer(RealServer):
         jobs: Sequence[ScrapeJob] = (),
         scrape_interval: str = "1s",
         extra_config: Mapping[str, Any] | None = None,
+        features: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.jobs = tuple(jobs)
+        self.features = tuple(features)
         self.config: JsonObject = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
             "scrape_configs": [job.to_config() for job in self.jobs],
@@ -441,6 +443,7 @@ class PrometheusServer(RealServer):
             f"--config.file={self.config_path}",
             f"--storage.tsdb.path={self.workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
+            *(f"--enable-feature={feature}" for feature in self.features),
         ]
 
     def api(self, path: str, **params: str) -> Any:

@@ -52,12 +52,34 @@ class SeriesSnapshot(NamedTuple):
     state: AggregationState
 
 
+class Exemplar(NamedTuple):
+    """An observation of a histogram bucket made inside a sampled span: the span's ids, the value, when.
+
+    OpenMetrics shows it after the bucket's sample, so that a slow bucket
+    links to a trace of one of its requests.
+    """
+
+    trace_id: str
+    span_id: str
+    value: float
+    timestamp: float
+
+
+BucketExemplars = tuple[Exemplar | None, ...]
+"""The latest exemplar of each bucket of one histogram series (``+Inf`` last); ``None`` where there is none."""
+
+
 @frozen(kw_only=True)
 class FamilySnapshot:
-    """One instrument: its definition and its series, ordered by label values."""
+    """One instrument: its definition and its series, ordered by label values.
+
+    ``exemplars`` pairs a histogram series' labels with its buckets'
+    exemplars; series without any are left out, and other kinds have none.
+    """
 
     spec: InstrumentSpec
     series: tuple[SeriesSnapshot, ...]
+    exemplars: tuple[tuple[LabelPairs, BucketExemplars], ...] = ()
 
     def state(self, **labels: str) -> AggregationState | None:
         """The state of the series with exactly these labels, if any.
@@ -115,7 +137,22 @@ def _merge_family(first: FamilySnapshot, second: FamilySnapshot) -> Result[Famil
     if problems:
         return invalid("snapshot", problems)
     series = tuple(SeriesSnapshot(labels, state) for labels, state in sorted(merged.items()))
-    return Success(FamilySnapshot(spec=first.spec, series=series))
+    return Success(FamilySnapshot(spec=first.spec, series=series, exemplars=_merge_exemplars(first, second)))
+
+
+def _merge_exemplars(first: FamilySnapshot, second: FamilySnapshot) -> tuple[tuple[LabelPairs, BucketExemplars], ...]:
+    """Per series and bucket, the later of the two exemplars."""
+    merged: dict[LabelPairs, BucketExemplars] = dict(first.exemplars)
+    for labels, buckets in second.exemplars:
+        earlier = merged.get(labels)
+        if earlier is None or len(earlier) != len(buckets):
+            merged[labels] = buckets
+            continue
+        merged[labels] = tuple(
+            new if old is None or (new is not None and new.timestamp >= old.timestamp) else old
+            for old, new in zip(earlier, buckets, strict=True)
+        )
+    return tuple(sorted(merged.items()))
 
 
 def merge_snapshots(first: MetricsSnapshot, second: MetricsSnapshot) -> Result[MetricsSnapshot, FlextValidationError]:
@@ -171,6 +208,24 @@ def _is_well_formed_family(family: object) -> bool:
         and _is_well_formed_spec(family.spec)
         and type(family.series) is tuple
         and all(type(series) is SeriesSnapshot and _is_text_pairs(series.labels) for series in family.series)
+        and type(family.exemplars) is tuple
+        and all(_is_well_formed_exemplars(entry) for entry in family.exemplars)
+    )
+
+
+def _is_well_formed_exemplars(entry: object) -> bool:
+    if type(entry) is not tuple or len(entry) != 2 or not _is_text_pairs(entry[0]) or type(entry[1]) is not tuple:
+        return False
+    return all(
+        exemplar is None
+        or (
+            type(exemplar) is Exemplar
+            and type(exemplar.trace_id) is str
+            and type(exemplar.span_id) is str
+            and type(exemplar.value) is float
+            and type(exemplar.timestamp) is float
+        )
+        for exemplar in entry[1]
     )
 
 
@@ -200,11 +255,12 @@ def _is_text_pairs(labels: object) -> bool:
 
 
 class ExpositionSample(NamedTuple):
-    """One sample line: full sample name, labels, value."""
+    """One sample line: full sample name, labels, value, and a histogram bucket's exemplar if it has one."""
 
     name: str
     labels: dict[str, str]
     value: float
+    exemplar: Exemplar | None = None
 
 
 @frozen(kw_only=True)
@@ -238,16 +294,20 @@ def format_float(value: float) -> str:
     return text
 
 
-def _samples(spec: InstrumentSpec, labels: dict[str, str], state: AggregationState) -> Iterable[ExpositionSample]:
+def _samples(
+    spec: InstrumentSpec, labels: dict[str, str], state: AggregationState, exemplars: BucketExemplars = ()
+) -> Iterable[ExpositionSample]:
     name = spec.name
     if isinstance(state, CounterState):
         return (ExpositionSample(f"{name}_total", labels, state.value),)
     if isinstance(state, GaugeState):
         return (ExpositionSample(name, labels, state.value),)
     if isinstance(state, HistogramState):
+        bounds = (*state.bounds, math.inf)
+        shown = exemplars if len(exemplars) == len(bounds) else (None,) * len(bounds)
         buckets = [
-            ExpositionSample(f"{name}_bucket", {**labels, "le": format_float(bound)}, float(count))
-            for bound, count in zip((*state.bounds, math.inf), state.cumulative, strict=True)
+            ExpositionSample(f"{name}_bucket", {**labels, "le": format_float(bound)}, float(count), exemplar)
+            for bound, count, exemplar in zip(bounds, state.cumulative, shown, strict=True)
         ]
         return (
             *buckets,
@@ -271,8 +331,9 @@ def expose(snapshot: MetricsSnapshot) -> tuple[ExpositionFamily, ...]:
     for family in snapshot.families:
         spec = family.spec
         samples: list[ExpositionSample] = []
+        exemplars = dict(family.exemplars)
         for series in family.series:
-            samples.extend(_samples(spec, dict(series.labels), series.state))
+            samples.extend(_samples(spec, dict(series.labels), series.state, exemplars.get(series.labels, ())))
         families.append(
             ExpositionFamily(name=spec.name, kind=spec.kind, help=spec.help, unit=spec.unit, samples=tuple(samples)),
         )

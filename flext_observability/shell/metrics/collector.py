@@ -11,12 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from prometheus_client.metrics_core import Metric
+from prometheus_client.samples import Exemplar as PrometheusExemplar
 from prometheus_client.samples import Sample
 
-from flext_observability.core.metrics.exposition import MetricsSnapshot, expose
+from flext_observability.core.metrics.exposition import Exemplar, MetricsSnapshot, expose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+
+def _exemplar(exemplar: Exemplar | None) -> PrometheusExemplar | None:
+    """prometheus_client's form of an exemplar (shown by OpenMetrics, left out of the text format)."""
+    if exemplar is None:
+        return None
+    labels = {"trace_id": exemplar.trace_id, "span_id": exemplar.span_id}
+    return PrometheusExemplar(labels, exemplar.value, exemplar.timestamp)
 
 
 class FlextMetricsCollector:
@@ -35,7 +44,10 @@ class FlextMetricsCollector:
         """
         for family in expose(self._snapshot()):
             metric = Metric(family.name, family.help, family.kind.value, family.unit)
-            metric.samples = [Sample(sample.name, sample.labels, sample.value, None, None) for sample in family.samples]
+            metric.samples = [
+                Sample(sample.name, sample.labels, sample.value, None, _exemplar(sample.exemplar))
+                for sample in family.samples
+            ]
             yield metric
 
     def describe(self) -> list[Metric]:

@@ -54,10 +54,17 @@ from flext_observability.core.metrics.aggregation import (
     HistogramState,
     SketchState,
 )
-from flext_observability.core.metrics.exposition import FamilySnapshot, LabelPairs, SeriesSnapshot
+from flext_observability.core.metrics.exposition import (
+    BucketExemplars,
+    Exemplar,
+    FamilySnapshot,
+    LabelPairs,
+    SeriesSnapshot,
+)
 from flext_observability.core.metrics.instruments import OVERFLOW_LABEL, InstrumentSpec
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import MetricKind
+from flext_observability.shell.context import current_span_ids
 from flext_observability.shell.decorating import decorate
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.sketch import LiveSketch
@@ -309,6 +316,7 @@ class Family:
             cells = [(key, child.read()) for key, child in self.children.items()]
             overflow = None if self.overflow is None else self.overflow.read()
             root = None if self.arity else self.root.read()
+            exemplars = self._exemplars() if self.spec.kind is MetricKind.HISTOGRAM else ()
         series: list[SeriesSnapshot] = []
         if root is not None:
             series.append(SeriesSnapshot((), self.root.state_of(root, self.spec)))
@@ -318,7 +326,25 @@ class Family:
             series.append(SeriesSnapshot(tuple(zip(names, values, strict=True)), maker.state_of(cell, self.spec)))
         if overflow is not None:
             series.append(SeriesSnapshot(_OVERFLOW_PAIRS, maker.state_of(overflow, self.spec)))
-        return FamilySnapshot(spec=self.spec, series=tuple(series))
+        return FamilySnapshot(spec=self.spec, series=tuple(series), exemplars=exemplars)
+
+    def _exemplars(self) -> tuple[tuple[LabelPairs, BucketExemplars], ...]:
+        """Under the lock: each histogram series' exemplars, by labels (series without any left out)."""
+        names = self.spec.label_names
+        found: list[tuple[LabelPairs, BucketExemplars]] = []
+        if not self.arity:
+            taken = cast("Histogram", self.root).exemplars()
+            return (((), taken),) if taken else ()
+        for key, child in self.children.items():
+            taken = cast("Histogram", child).exemplars()
+            if taken:
+                values = key if self.arity > 1 else (key,)
+                found.append((tuple(zip(names, values, strict=True)), taken))
+        if self.overflow is not None:
+            taken = cast("Histogram", self.overflow).exemplars()
+            if taken:
+                found.append((_OVERFLOW_PAIRS, taken))
+        return tuple(sorted(found))
 
 
 class LabelValues(NamedTuple):
@@ -604,9 +630,16 @@ class Gauge(Series):
 
 
 class Histogram(Series):
-    """Observations counted in buckets with fixed upper bounds (``le`` inclusive)."""
+    """Observations counted in buckets with fixed upper bounds (``le`` inclusive).
 
-    __slots__ = ("_bounds", "_counts", "_sum")
+    An observation made while a sampled span is current becomes its
+    bucket's exemplar (the latest one per bucket is kept), which OpenMetrics
+    output shows beside the bucket: OpenTelemetry's trace-based exemplar
+    filter. Outside a sampled span nothing more is done than one read of a
+    context variable.
+    """
+
+    __slots__ = ("_bounds", "_counts", "_exemplars", "_sum")
     KIND = MetricKind.HISTOGRAM
 
     def __init__(self, family: Family) -> None:
@@ -615,6 +648,7 @@ class Histogram(Series):
         self._bounds = family.spec.buckets
         self._counts = [0] * (len(self._bounds) + 1)
         self._sum = 0.0
+        self._exemplars: list[Exemplar | None] | None = None
 
     def observe(self, value: float) -> Result[None, FlextValidationError]:
         """Count one observation of ``value`` (finite)."""
@@ -622,13 +656,25 @@ class Histogram(Series):
         if not isinstance(number, float):
             return self._family.refuse(number)
         index = bisect_left(self._bounds, number)
+        span = current_span_ids()
+        exemplar = None
+        if span is not None and getattr(span, "sampled", False) is True:
+            exemplar = Exemplar(span.trace_id, span.span_id, number, time.time())
         with self._lock:
             total = self._sum + number
             if -_INF < total < _INF:
                 self._counts[index] += 1
                 self._sum = total
+                if exemplar is not None:
+                    if self._exemplars is None:
+                        self._exemplars = [None] * len(self._counts)
+                    self._exemplars[index] = exemplar
                 return OK
         return self._family.refuse(_OVERFLOW)
+
+    def exemplars(self) -> BucketExemplars:
+        """The latest exemplar of each bucket (``None`` where none); taken under the family lock by the caller."""
+        return () if self._exemplars is None else tuple(self._exemplars)
 
     def time(self) -> _Timer:
         """A context manager that observes the seconds its block took."""
