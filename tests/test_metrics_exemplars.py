@@ -14,10 +14,20 @@ from collections.abc import Iterator
 
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from returns.result import Failure
 from servers import PrometheusServer, ScrapeJob
 
 from flext_observability import FlextTracingService, InMemorySpanRepository
-from flext_observability.metrics import FlextMetricsService, merge_snapshots
+from flext_observability.core.metrics.exposition import Exemplar
+from flext_observability.metrics import (
+    FamilySnapshot,
+    FlextMetricsService,
+    HistogramState,
+    MetricsSnapshot,
+    SeriesSnapshot,
+    define_instrument,
+    merge_snapshots,
+)
 from flext_observability.propagation import use_span_ids
 from flext_observability.tracing import always_off
 
@@ -173,3 +183,37 @@ def test_a_real_prometheus_with_exemplar_storage_reads_the_exemplar_back(tracing
     assert {exemplar["labels"]["span_id"] for exemplar in exemplars} == {span.span_id}
     assert {float(exemplar["value"]) for exemplar in exemplars} == {0.7}
     assert {entry["seriesLabels"]["le"] for entry in series} == {"0.75"}  # type: ignore[index]
+
+
+def _snapshot(exemplars: tuple[tuple[object, object], ...]) -> MetricsSnapshot:
+    spec = define_instrument(kind="histogram", name="req_seconds", help_text="Requests.", buckets=(0.5,)).unwrap()
+    series = (SeriesSnapshot((), HistogramState(bounds=(0.5,), counts=(1, 0), sum=0.2, count=1)),)
+    return MetricsSnapshot(families=(FamilySnapshot(spec=spec, series=series, exemplars=exemplars),))  # type: ignore[arg-type]
+
+
+def test_merging_keeps_each_buckets_later_exemplar_and_refuses_ill_formed_ones() -> None:
+    """Per bucket the later exemplar wins, a missing one is filled, other shapes are replaced; junk is a Failure."""
+    old = Exemplar(TRACE, "00f067aa0ba902b7", 0.2, 10.0)
+    new = Exemplar(TRACE, "00f067aa0ba902b8", 0.3, 20.0)
+
+    def one(*buckets: Exemplar | None) -> tuple[tuple[object, object], ...]:
+        return (((), buckets),)
+
+    cases = [
+        (one(old, None), one(new, old), ((), (new, old))),  # later wins; the earlier stays where it is later
+        (one(None, new), one(old, None), ((), (old, new))),  # a missing one is filled from either side
+        (one(old), one(None, new), ((), (None, new))),  # other bucket count: the second's replaces it
+        ((), one(new, None), ((), (new, None))),  # only the second has any
+    ]
+    for first, second, merged in cases:
+        family = merge_snapshots(_snapshot(first), _snapshot(second)).unwrap().family("req_seconds")
+        assert family is not None
+        assert family.exemplars == (merged,)
+    for junk in [
+        (("not", "pairs"),),
+        (((), [old]),),
+        (((), (("trace", "span", 1.0, 2.0),)),),
+        (((), (Exemplar(TRACE, "x", 1, 2.0),)),),
+        ((((1, 2),), (old,)),),
+    ]:
+        assert isinstance(merge_snapshots(_snapshot(junk), _snapshot(())), Failure)
