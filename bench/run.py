@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_alert_rules
+import bench_budget
 import bench_entities
 import bench_health
 import bench_logging
@@ -24,7 +25,8 @@ import bench_tracing
 def main() -> int:
     """Run every benchmark and print one line each."""
     print(f"python {platform.python_version()} on {platform.machine()}; medians of repeated runs")
-    for module in (bench_entities, bench_metrics, bench_logging, bench_tracing, bench_health, bench_alert_rules):
+    modules = (bench_entities, bench_metrics, bench_logging, bench_tracing, bench_health, bench_alert_rules, bench_budget)
+    for module in modules:
         for comparison in module.run():
             print(comparison.line(), flush=True)
     return 0
