@@ -25,7 +25,15 @@ import bench_tracing
 def main() -> int:
     """Run every benchmark and print one line each."""
     print(f"python {platform.python_version()} on {platform.machine()}; medians of repeated runs")
-    modules = (bench_entities, bench_metrics, bench_logging, bench_tracing, bench_health, bench_alert_rules, bench_budget)
+    modules = (
+        bench_entities,
+        bench_metrics,
+        bench_logging,
+        bench_tracing,
+        bench_health,
+        bench_alert_rules,
+        bench_budget,
+    )
     for module in modules:
         for comparison in module.run():
             print(comparison.line(), flush=True)
