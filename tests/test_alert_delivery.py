@@ -255,8 +255,14 @@ def test_bad_sink_settings_raise_naming_the_argument() -> None:
         AlertmanagerSink([])
     with pytest.raises(ValueError, match="max_queue"):
         WebhookSink("http://127.0.0.1:1/h", max_queue=0)
-    with pytest.raises(TypeError, match="bearer_token"):
+    with pytest.raises(ValueError, match="bearer_token"):
         WebhookSink("http://127.0.0.1:1/h", bearer_token="")
+    with pytest.raises(ValueError, match="bearer_token"):
+        WebhookSink("http://127.0.0.1:1/h", bearer_token="s3cr3t\r\nX-Injected: 1")
+    with pytest.raises(TypeError, match="retry"):
+        WebhookSink("http://127.0.0.1:1/h", retry=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="generator_url"):
+        AlertmanagerSink("http://127.0.0.1:1", generator_url="javascript:alert(1)")
     with pytest.raises(TypeError, match="logger"):
         LogSink(logger=object())
     with pytest.raises(TypeError, match="ssl_context"):

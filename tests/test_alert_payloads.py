@@ -17,6 +17,7 @@ from flext_observability.core.alerts.payloads import (
     group_key,
     webhook_payload,
 )
+from flext_observability.core.frozen import FrozenMap
 
 
 def _alert(**fields: object) -> FlextAlert:
@@ -76,15 +77,15 @@ def test_the_alert_fingerprint_is_that_of_its_label_set() -> None:
 def test_the_v2_alert_holds_labels_annotations_and_times() -> None:
     """Summary is the message; description and other annotations follow; endsAt only once ended."""
     firing = _alert(annotations={"description": "the tap is idle", "runbook_url": "https://r.example/x"})
-    assert alertmanager_alert(firing, generator_url="http://etl/graph") == {
+    assert alertmanager_alert(firing, generator_url="http://etl/graph").unwrap() == {
         "labels": {"alertname": "Stalled", "severity": "warning"},
         "annotations": {"summary": "no rows", "description": "the tap is idle", "runbook_url": "https://r.example/x"},
         "startsAt": "2023-11-14T22:13:20.000Z",
         "generatorURL": "http://etl/graph",
     }
     resolved = _alert(status="resolved", ends_at=1_700_000_060.5)
-    assert alertmanager_alert(resolved)["endsAt"] == "2023-11-14T22:14:20.500Z"
-    body = alertmanager_body([firing, resolved])
+    assert alertmanager_alert(resolved).unwrap()["endsAt"] == "2023-11-14T22:14:20.500Z"
+    body = alertmanager_body([firing, resolved]).unwrap()
     assert [entry["labels"]["alertname"] for entry in json.loads(body)] == ["Stalled", "Stalled"]
     assert b" " not in body.replace(b"no rows", b"").replace(b"the tap is idle", b"")  # compact
 
@@ -112,8 +113,8 @@ def test_the_webhook_message_groups_and_truncates() -> None:
 
 def test_group_keys_quote_values_as_alertmanager_does() -> None:
     """Group labels are sorted by name and their values quoted with escapes."""
-    assert group_key({"b": 'x"y', "a": "1"}) == '{}:{a="1", b="x\\"y"}'
-    assert group_key({}, route='{}/{team="data"}') == '{}/{team="data"}:{}'
+    assert group_key({"b": 'x"y', "a": "1"}).unwrap() == '{}:{a="1", b="x\\"y"}'
+    assert group_key({}, route='{}/{team="data"}').unwrap() == '{}/{team="data"}:{}'
 
 
 def test_every_bad_argument_of_the_webhook_message_is_named() -> None:
@@ -133,3 +134,66 @@ def test_every_bad_argument_of_the_webhook_message_is_named() -> None:
     assert any(field.startswith("group_labels") for field in fields)
     unlisted = webhook_payload(5, receiver="team")  # type: ignore[arg-type]
     assert [error.code for error in unlisted.failure().errors] == [FlextErrorCode.WRONG_TYPE]
+
+
+def _hand_made(**changes: object) -> FlextAlert:
+    """An alert built with the constructor, which checks nothing, with some fields changed."""
+    fields: dict[str, Any] = {
+        "name": "RowsRejected",
+        "message": "m",
+        "source": "etl",
+        "labels": FrozenMap({"tap": "pg"}),
+        "starts_at": 1.0,
+    }
+    return FlextAlert(**{**fields, **changes})
+
+
+def test_hand_made_alerts_with_bad_fields_are_refused_by_every_encoder() -> None:
+    """A constructor-built alert with a field of the wrong type has no label set and is a Failure everywhere."""
+    bad = [
+        _hand_made(name=1),
+        _hand_made(severity="loud"),
+        _hand_made(status="on fire"),
+        _hand_made(labels={"tap": "pg"}),
+        _hand_made(labels=FrozenMap({"tap": 1})),
+        _hand_made(annotations=FrozenMap({1: "x"})),
+        _hand_made(starts_at=1),
+        _hand_made(ends_at="later"),
+    ]
+    for alert in bad:
+        assert alert_label_set(alert) == FrozenMap({})
+        assert isinstance(alertmanager_alert(alert), Failure)
+        assert isinstance(alertmanager_body([alert]), Failure)
+        assert isinstance(webhook_payload([alert], receiver="r"), Failure)
+    good = _hand_made(ends_at=2.0)
+    assert alertmanager_alert(good).unwrap()["endsAt"] == "1970-01-01T00:00:02.000Z"
+
+
+def test_texts_json_cannot_carry_and_bad_keys_are_failures() -> None:
+    """A lone surrogate in a hand-made alert, a bad route or key, and an unreadable batch are Failures, not raises."""
+    surrogate = _hand_made(message="\ud800")
+    failure = alertmanager_body([surrogate]).failure()
+    assert failure.codes == frozenset({FlextErrorCode.INVALID_TEXT})
+    assert isinstance(group_key({"a": "1"}, route=5), Failure)  # type: ignore[arg-type]
+    assert isinstance(group_key({"a": 1}), Failure)  # type: ignore[dict-item]
+    alert = _hand_made()
+    assert isinstance(webhook_payload([alert], receiver="r", key=7), Failure)  # type: ignore[arg-type]
+    assert webhook_payload([alert], receiver="r", key="{}:{}").unwrap()["groupKey"] == "{}:{}"
+
+    def broken() -> Iterator[FlextAlert]:
+        yield alert
+        message = "a batch that breaks while read"
+        raise RuntimeError(message)
+
+    assert isinstance(alertmanager_body(broken()), Failure)
+
+
+def test_matchers_match_nothing_that_is_not_a_map_of_texts() -> None:
+    """A matcher given anything but a dict or FrozenMap, or a non-text value, answers False instead of raising."""
+    from flext_observability.alerts import label_matcher  # noqa: PLC0415 - only this test needs it
+
+    equal = label_matcher("tap", "=", "pg").unwrap()
+    assert equal.matches({"tap": "pg"})
+    assert equal.matches(FrozenMap({"tap": "pg"}))
+    assert not equal.matches([("tap", "pg")])  # type: ignore[arg-type]
+    assert not equal.matches({"tap": 5})  # type: ignore[dict-item]

@@ -73,7 +73,7 @@ def test_alertmanager_stores_our_alerts_with_our_fingerprints(alertmanager: Aler
     """The v2 body is accepted: labels, annotations, times and fingerprints come back as ours; resolved is over."""
     now = time.time()
     alerts = _alerts(now)
-    body = json.loads(alertmanager_body(alerts, generator_url="http://etl.example/graph"))
+    body = json.loads(alertmanager_body(alerts, generator_url="http://etl.example/graph").unwrap())
     assert alertmanager.post_alerts(body).status == 200
     stored = {entry["fingerprint"]: entry for entry in alertmanager.alerts()}
     firing, resolved = [alerts[0], alerts[2]], alerts[1]
@@ -90,7 +90,7 @@ def test_alertmanager_stores_our_alerts_with_our_fingerprints(alertmanager: Aler
 def test_amtool_reads_our_alert_back(alertmanager: Alertmanager) -> None:
     """``amtool alert query`` lists the firing alert we posted, with its labels."""
     alert = _alerts(time.time())[0]
-    assert alertmanager.post_alerts(json.loads(alertmanager_body([alert]))).status == 200
+    assert alertmanager.post_alerts(json.loads(alertmanager_body([alert]).unwrap())).status == 200
     amtool = require_binary("amtool")
     answer = subprocess.run(  # noqa: S603 - a fixed argv naming the installed amtool, no shell
         [amtool, "alert", "query", f"--alertmanager.url={alertmanager.url}", "-o", "json", "alertname=RowsRejected"],
@@ -156,7 +156,7 @@ def test_our_webhook_message_has_the_shape_alertmanager_sends(receiver: _Receive
     """For one alert, the webhook message Alertmanager sends and ours agree in keys, types, labels and group key."""
     alert = _alerts(time.time())[0]
     with Alertmanager(webhook_url=receiver.url, receiver="etl-team") as alertmanager:
-        body = json.loads(alertmanager_body([alert], generator_url="http://etl.example/graph"))
+        body = json.loads(alertmanager_body([alert], generator_url="http://etl.example/graph").unwrap())
         assert alertmanager.post_alerts(body).status == 200
         assert receiver.arrived.wait(20), "Alertmanager sent no webhook"
         theirs = receiver.bodies[0]

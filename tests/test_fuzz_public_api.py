@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import contextvars
 import enum
+import functools
 import inspect
 import io
 import math
@@ -47,10 +48,10 @@ from prometheus_client import CollectorRegistry
 from returns.result import Failure, Success
 
 import flext_observability as top
-from flext_observability import health, logs, metrics, propagation, testing, tracing
+from flext_observability import alerts, health, logs, metrics, propagation, testing, tracing
 from flext_observability.testing.strategies import HOSTILE_MAKERS, anything
 
-FACES: Final = (top, metrics, tracing, propagation, logs, testing, health)
+FACES: Final = (top, metrics, tracing, propagation, logs, testing, health, alerts)
 TRACE: Final = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN: Final = "00f067aa0ba902b7"
 TRACEPARENT: Final = f"00-{TRACE}-{SPAN}-01"
@@ -491,6 +492,96 @@ ROLES: Final[dict[str, str]] = {
     "http_status": RUNTIME,
     "status_score": RUNTIME,
     "threshold_output": RUNTIME,
+    # Alerts face: enums and the sink protocol.
+    "AlertPhase": NOT_FUZZED,
+    "Comparison": NOT_FUZZED,
+    "MatchOp": NOT_FUZZED,
+    "AlertSink": NOT_FUZZED,
+    "AlertSink.flush": NOT_FUZZED,
+    "AlertSink.shutdown": NOT_FUZZED,
+    "AlertSink.submit": NOT_FUZZED,
+    # Alerts face: value objects (their constructors check nothing; what reads them must cope).
+    "ActiveAlert": SETUP,
+    "AlertEvent": SETUP,
+    "AlertInstance": SETUP,
+    "AlertQuery": SETUP,
+    "AlertQuery.matches": RUNTIME,
+    "AlertRoute": SETUP,
+    "AlertRoute.accepts": RUNTIME,
+    "AlertRule": SETUP,
+    "AnnotationTemplate": SETUP,
+    "EvaluationSummary": SETUP,
+    "ExpressionElement": SETUP,
+    "LabelMatcher": SETUP,
+    "LabelMatcher.matches": RUNTIME,
+    "PendingAlert": SETUP,
+    "RetryPolicy": SETUP,
+    "RetryPolicy.pause_before": RUNTIME,
+    "RetryPolicy.retries": RUNTIME,
+    "RuleEvaluation": SETUP,
+    "RuleState": SETUP,
+    "SinkStats": SETUP,
+    "Transition": SETUP,
+    # Alerts face: rules, expressions, matchers and templates are made once (a Failure names the argument).
+    "absent": SETUP,
+    "alert_rule": SETUP,
+    "annotation_template": SETUP,
+    "health_check_status": SETUP,
+    "increase_over": SETUP,
+    "label_matcher": SETUP,
+    "quantile_over": SETUP,
+    "rate_over": SETUP,
+    "stale_for": SETUP,
+    "threshold": SETUP,
+    # Alerts face: the pure functions a running application calls.
+    "alert_label_set": RUNTIME,
+    "alert_query": RUNTIME,
+    "alertmanager_alert": RUNTIME,
+    "alertmanager_body": RUNTIME,
+    "evaluate_expression": RUNTIME,
+    "evaluate_rule": RUNTIME,
+    "firing_alerts": RUNTIME,
+    "group_key": RUNTIME,
+    "label_set_fingerprint": RUNTIME,
+    "render_template": RUNTIME,
+    "rule_reach": RUNTIME,
+    "transition_alert": RUNTIME,
+    "webhook_payload": RUNTIME,
+    # Alerts face: the service, its sinks and routes.
+    "FlextAlertService": SETUP,
+    "FlextAlertService.add_rule": SETUP,
+    "FlextAlertService.add_rule_hook": SETUP,
+    "FlextAlertService.start": SETUP,
+    "FlextAlertService.active_alerts": RUNTIME,
+    "FlextAlertService.evaluate_now": RUNTIME,
+    "FlextAlertService.pending_alerts": RUNTIME,
+    "FlextAlertService.process_alert": RUNTIME,
+    "FlextAlertService.query_alerts": RUNTIME,
+    "FlextAlertService.refusals": RUNTIME,
+    "FlextAlertService.rule_failures": RUNTIME,
+    "FlextAlertService.rules": RUNTIME,
+    "FlextAlertService.shutdown": RUNTIME,
+    "FlextAlertService.stop": RUNTIME,
+    "alert_route": SETUP,
+    "register_alert_metrics": SETUP,
+    "AlertmanagerSink": SETUP,
+    "AlertmanagerSink.flush": RUNTIME,
+    "AlertmanagerSink.shutdown": RUNTIME,
+    "AlertmanagerSink.stats": RUNTIME,
+    "AlertmanagerSink.stats_by_url": RUNTIME,
+    "AlertmanagerSink.submit": RUNTIME,
+    "WebhookSink": SETUP,
+    "WebhookSink.flush": RUNTIME,
+    "WebhookSink.shutdown": RUNTIME,
+    "WebhookSink.stats": RUNTIME,
+    "WebhookSink.submit": RUNTIME,
+    "LogSink": SETUP,
+    "LogSink.flush": RUNTIME,
+    "LogSink.shutdown": RUNTIME,
+    "LogSink.stats": RUNTIME,
+    "LogSink.submit": RUNTIME,
+    # Metrics face, newer: a histogram series' latest exemplars.
+    "Histogram.exemplars": RUNTIME,
 }
 
 WHY_NOT_FUZZED: Final[dict[str, str]] = {
@@ -499,6 +590,9 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
         _ENUM,
     ),
     "SpanStatusCode": _ENUM,
+    **dict.fromkeys(["AlertPhase", "Comparison", "MatchOp"], _ENUM),
+    "AlertSink": _PROTOCOL,
+    **dict.fromkeys(["AlertSink.flush", "AlertSink.shutdown", "AlertSink.submit"], _PROTOCOL_METHOD),
     "HealthProbe": _ENUM,
     "ThresholdDirection": _ENUM,
     "HealthApp": "made by make_health_app, which checks its settings; the app it hands out is fuzzed",
@@ -842,9 +936,120 @@ class Env:
         closing.start()
         self.stack.callback(closing.join)
 
+    @functools.cached_property
+    def alerting(self) -> Alerting:
+        """The alerting part of the application, built on first use (its sinks start threads)."""
+        return Alerting(self)
+
     def close(self) -> None:
         """Stop every thread and server, and undo the logging set-up."""
         self.stack.close()
+
+
+class Alerting:
+    """An alert service on the fake clock and the metrics, with rules, and sinks posting to a closed loopback port.
+
+    The sinks try once (``NO_RETRY``) within ``QUICK`` seconds, so every delivery fails at once and is counted.
+    Every service and sink made here is shut down when the application stops.
+    """
+
+    def __init__(self, env: Env) -> None:
+        """Build the service, raise one alert by code, and evaluate the rules once."""
+        self.env = env
+        self.now = env.clock.time()
+        self.alert = typing.cast("top.FlextAlert", env.entities["FlextAlert"])
+        self.retry = alerts.RetryPolicy(attempts=2, backoff=0.0, max_pause=0.0)
+        self.log_sink = self.new_log_sink()
+        self.webhook = self.new_webhook()
+        self.alertmanager = self.new_alertmanager()
+        self.route = alerts.alert_route(self.webhook, severities=["warning", "error"], matchers={"a": "b"})
+        expression = alerts.threshold("fuzz_depth", ">", 1, matchers={"tap": "pg"}).unwrap()
+        self.rule = alerts.alert_rule(
+            "FuzzDepthHigh",
+            expression,
+            keep_firing_for=30.0,
+            severity="error",
+            labels={"team": "data"},
+            annotations={"summary": "{labels.tap} depth {value:.0f}", "runbook": "{rule}"},
+            max_alerts=10,
+        ).unwrap()
+        self.slow_rule = alerts.alert_rule("FuzzDepthPending", expression, for_seconds=60.0).unwrap()
+        self.history = ((self.now, env.snapshot),)
+        self.evaluation = alerts.evaluate_rule(self.rule, self.history, alerts.EMPTY_RULE_STATE, self.now).unwrap()
+        self.state = self.evaluation.state
+        self.instance = self.state.instances[0]
+        self.transition = self.evaluation.transitions[0]
+        self.element = alerts.evaluate_expression(expression, self.history, self.now).unwrap()[0]
+        self.matcher = alerts.label_matcher("tap", "=~", "p.*").unwrap()
+        self.template = alerts.annotation_template("{rule}: {labels.tap} {value:.2f}").unwrap()
+        self.query = alerts.alert_query(name="FuzzAlert", matchers={"a": "b"}, limit=5).unwrap()
+        self.service = self.new_service(routes=[self.log_sink, self.route, self.alertmanager])
+        self.service.add_rule(self.rule).unwrap()
+        self.service.add_rule(self.slow_rule).unwrap()
+        self.service.process_alert(self.alert).unwrap()
+        self.summary = self.service.evaluate_now().unwrap()
+        self.event = self.service.query_alerts(limit=1).unwrap()[0]
+        self.active = self.service.active_alerts()[0]
+        self.pending = self.service.pending_alerts()[0]
+        self.last_service = self.service
+        self.last_metrics = env.metrics
+
+    def new_log_sink(self) -> alerts.LogSink:
+        """A log sink writing through the application's logging service."""
+        return alerts.LogSink(name="fuzz-log", logger=self.env.logging)
+
+    def new_webhook(self, **options: object) -> alerts.WebhookSink:
+        """A webhook sink to the closed port, shut down when the application stops."""
+        settings: dict[str, Any] = {"name": "fuzz-hook", "timeout": QUICK, "retry": alerts.NO_RETRY, **options}
+        sink = alerts.WebhookSink(f"{self.env.url}/hook", **settings)
+        self.env.stack.callback(sink.shutdown, QUICK)
+        return sink
+
+    def new_alertmanager(self) -> alerts.AlertmanagerSink:
+        """An Alertmanager sink to the closed port, shut down when the application stops."""
+        sink = alerts.AlertmanagerSink([self.env.url], name="fuzz-am", timeout=QUICK, retry=alerts.NO_RETRY)
+        self.env.stack.callback(sink.shutdown, QUICK)
+        return sink
+
+    def new_service(self, *, routes: list[object] | None = None, rule: bool = False) -> alerts.FlextAlertService:
+        """An alert service on the application's clock and metrics, shut down when the application stops."""
+        given = routes if routes is not None else [self.new_log_sink()]
+        service = alerts.FlextAlertService(
+            routes=typing.cast("list[alerts.AlertSink]", given),
+            metrics=self.env.metrics,
+            clock=self.env.clock,
+            max_active=10,
+            history=10,
+            max_samples=4,
+        )
+        self.env.stack.callback(service.shutdown, QUICK)
+        if rule:
+            service.add_rule(self.rule).unwrap()
+        self.last_service = service
+        return service
+
+    def busy_webhook(self) -> alerts.WebhookSink:
+        """A new webhook sink with one batch handed to it."""
+        sink = self.new_webhook()
+        sink.submit([self.alert])
+        return sink
+
+    def busy_alertmanager(self) -> alerts.AlertmanagerSink:
+        """A new Alertmanager sink with one batch handed to it."""
+        sink = self.new_alertmanager()
+        sink.submit([self.alert])
+        return sink
+
+    def started(self) -> alerts.FlextAlertService:
+        """A new service evaluating in its own thread (once a minute: the thread only waits)."""
+        service = self.new_service(rule=True)
+        service.start(60.0)
+        return service
+
+    def metrics_pair(self) -> dict[str, object]:
+        """A new service with a rule and a new metrics service, to be joined by ``register_alert_metrics``."""
+        self.last_metrics = metrics.FlextMetricsService(clock=self.env.clock)
+        return {"alerts": self.new_service(rule=True), "metrics": self.last_metrics}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1719,7 +1924,272 @@ def _health_calls() -> dict[str, tuple[Getter, Arguments]]:
     }
 
 
+def _alerting(attribute: str, method: str) -> Getter:
+    """The method ``method`` of the object ``attribute`` of the application's alerting, looked up by name."""
+    return lambda env: getattr(getattr(env.alerting, attribute), method)
+
+
+def _alert_value_calls() -> dict[str, tuple[Getter, Arguments]]:
+    """The value objects of the alerts face, each made again from the fields of a real one."""
+
+    def value(name: str, attribute: str) -> tuple[Getter, Arguments]:
+        return (lambda _env: getattr(alerts, name), lambda env: _fields(getattr(env.alerting, attribute)))
+
+    calls = {
+        name: value(name, attribute)
+        for name, attribute in (
+            ("ActiveAlert", "active"),
+            ("AlertEvent", "event"),
+            ("AlertInstance", "instance"),
+            ("AlertQuery", "query"),
+            ("AlertRoute", "route"),
+            ("AlertRule", "rule"),
+            ("AnnotationTemplate", "template"),
+            ("EvaluationSummary", "summary"),
+            ("ExpressionElement", "element"),
+            ("LabelMatcher", "matcher"),
+            ("PendingAlert", "pending"),
+            ("RetryPolicy", "retry"),
+            ("RuleEvaluation", "evaluation"),
+            ("RuleState", "state"),
+            ("Transition", "transition"),
+        )
+    }
+    calls["SinkStats"] = (
+        lambda _env: alerts.SinkStats,
+        lambda _env: {"sent": 1, "failed": 2, "dropped": 3, "queued": 4},
+    )
+    calls["AlertQuery.matches"] = (_alerting("query", "matches"), lambda env: {"event": env.alerting.event})
+    calls["AlertRoute.accepts"] = (_alerting("route", "accepts"), lambda env: {"alert": env.alerting.alert})
+    calls["LabelMatcher.matches"] = (_alerting("matcher", "matches"), lambda _env: {"labels": {"tap": "pg"}})
+    calls["RetryPolicy.pause_before"] = (
+        lambda _env: alerts.RetryPolicy(attempts=3, backoff=0.2).pause_before,
+        lambda _env: {"attempt": 1, "retry_after": 0.5, "jitter": 1.0},
+    )
+    calls["RetryPolicy.retries"] = (lambda env: env.alerting.retry.retries, lambda _env: {"status": 503})
+    return calls
+
+
+def _alert_rule_calls() -> dict[str, tuple[Getter, Arguments]]:
+    """Rules, their expressions, matchers and templates, and the pure functions over them."""
+
+    def fixed(**values: object) -> Arguments:
+        return lambda _env: dict(values)
+
+    window = {"comparison": ">", "value": 1, "window": 60, "matchers": [("tap", "=", "pg")]}
+    return {
+        "threshold": (
+            lambda _env: alerts.threshold,
+            fixed(metric="fuzz_depth", comparison=">", value=1, matchers={"tap": "pg"}),
+        ),
+        "increase_over": (lambda _env: alerts.increase_over, fixed(metric="fuzz_rows_total", **window)),
+        "rate_over": (lambda _env: alerts.rate_over, fixed(metric="fuzz_rows", **window)),
+        "quantile_over": (
+            lambda _env: alerts.quantile_over,
+            fixed(metric="fuzz_latency_seconds", comparison=">", value=0.5, q=0.9, window=60, matchers=None),
+        ),
+        "absent": (lambda _env: alerts.absent, fixed(metric="fuzz_missing", matchers={"tap": "pg"})),
+        "stale_for": (lambda _env: alerts.stale_for, fixed(metric="fuzz_depth", duration=60, matchers=None)),
+        "health_check_status": (
+            lambda _env: alerts.health_check_status,
+            fixed(status="warn", component="db", measurement="status"),
+        ),
+        "label_matcher": (lambda _env: alerts.label_matcher, fixed(name="tap", op="=~", value="p.*")),
+        "annotation_template": (
+            lambda _env: alerts.annotation_template,
+            fixed(text="{rule}: {labels.tap} {value:.2f}"),
+        ),
+        "alert_rule": (
+            lambda _env: alerts.alert_rule,
+            lambda env: {
+                "name": "FuzzRule",
+                "expression": env.alerting.rule.expression,
+                "for_seconds": 0.0,
+                "keep_firing_for": 30.0,
+                "severity": "error",
+                "labels": {"team": "data"},
+                "annotations": {"summary": "{labels.tap}: {value:.1f}"},
+                "max_alerts": 10,
+            },
+        ),
+        "alert_label_set": (lambda _env: alerts.alert_label_set, lambda env: {"alert": env.alerting.alert}),
+        "alert_query": (
+            lambda _env: alerts.alert_query,
+            fixed(
+                name="FuzzAlert", severity="warning", state="firing", matchers={"a": "b"}, since=0.0, until=2e9, limit=5
+            ),
+        ),
+        "alertmanager_alert": (
+            lambda _env: alerts.alertmanager_alert,
+            lambda env: {"alert": env.alerting.alert, "generator_url": "http://127.0.0.1/graph"},
+        ),
+        "alertmanager_body": (
+            lambda _env: alerts.alertmanager_body,
+            lambda env: {"alerts": [env.alerting.alert], "generator_url": "http://127.0.0.1/graph"},
+        ),
+        "evaluate_expression": (
+            lambda _env: alerts.evaluate_expression,
+            lambda env: {
+                "expression": env.alerting.rule.expression,
+                "history": env.alerting.history,
+                "now": env.alerting.now,
+            },
+        ),
+        "evaluate_rule": (
+            lambda _env: alerts.evaluate_rule,
+            lambda env: {
+                "rule": env.alerting.rule,
+                "history": env.alerting.history,
+                "state": env.alerting.state,
+                "now": env.alerting.now,
+            },
+        ),
+        "firing_alerts": (
+            lambda _env: alerts.firing_alerts,
+            lambda env: {"rule": env.alerting.rule, "state": env.alerting.state},
+        ),
+        "group_key": (lambda _env: alerts.group_key, fixed(group_labels={"alertname": "FuzzAlert"}, route="{}")),
+        "label_set_fingerprint": (
+            lambda _env: alerts.label_set_fingerprint,
+            fixed(labels={"alertname": "FuzzAlert", "tap": "pg"}),
+        ),
+        "render_template": (
+            lambda _env: alerts.render_template,
+            lambda env: {"template": env.alerting.template, "value": 1.5, "labels": {"tap": "pg"}, "rule": "R"},
+        ),
+        "rule_reach": (lambda _env: alerts.rule_reach, lambda env: {"rule": env.alerting.rule}),
+        "transition_alert": (
+            lambda _env: alerts.transition_alert,
+            lambda env: {"rule": env.alerting.rule, "transition": env.alerting.transition},
+        ),
+        "webhook_payload": (
+            lambda _env: alerts.webhook_payload,
+            lambda env: {
+                "alerts": [env.alerting.alert],
+                "receiver": "fuzz",
+                "group_labels": {"alertname": "FuzzAlert"},
+                "external_url": "http://127.0.0.1:9093",
+                "generator_url": "http://127.0.0.1/graph",
+                "key": None,
+                "max_alerts": 10,
+            },
+        ),
+    }
+
+
+def _alert_service_calls() -> dict[str, tuple[Getter, Arguments]]:
+    """The alert service, its routes and sinks (to a closed loopback port), and joining its metrics."""
+
+    def sink_options(env: Env) -> dict[str, object]:
+        return {
+            "timeout": QUICK,
+            "retry": env.alerting.retry,
+            "max_queue": 10,
+            "max_queue_bytes": 65_536,
+            "ssl_context": None,
+            "cafile": None,
+            "client": None,
+        }
+
+    calls: dict[str, tuple[Getter, Arguments]] = {
+        "FlextAlertService": (
+            lambda _env: alerts.FlextAlertService,
+            lambda env: {
+                "routes": [
+                    env.alerting.new_log_sink(),
+                    alerts.alert_route(env.alerting.new_webhook(), severities=["warning"]),
+                ],
+                "metrics": env.metrics,
+                "clock": env.clock,
+                "redaction": logs.DEFAULT_POLICY,
+                "repeat_interval": 3600.0,
+                "resend_delay": 30.0,
+                "max_active": 10,
+                "history": 10,
+                "max_samples": 4,
+            },
+        ),
+        "FlextAlertService.add_rule": (
+            lambda env: env.alerting.new_service().add_rule,
+            lambda env: {"rule": env.alerting.rule},
+        ),
+        "FlextAlertService.add_rule_hook": (
+            lambda env: env.alerting.new_service(rule=True).add_rule_hook,
+            lambda _env: {"hook": _noop},
+        ),
+        "FlextAlertService.start": (lambda env: env.alerting.new_service().start, lambda _env: {"interval": 60.0}),
+        "FlextAlertService.process_alert": (
+            _alerting("service", "process_alert"),
+            lambda env: {"alert": env.alerting.alert},
+        ),
+        "FlextAlertService.query_alerts": (
+            _alerting("service", "query_alerts"),
+            lambda _env: {
+                "name": "FuzzAlert",
+                "severity": "warning",
+                "state": "firing",
+                "matchers": {"a": "b"},
+                "since": 0.0,
+                "until": 2e9,
+                "limit": 5,
+            },
+        ),
+        "FlextAlertService.shutdown": (
+            lambda env: env.alerting.new_service().shutdown,
+            lambda _env: {"timeout": QUICK},
+        ),
+        "FlextAlertService.stop": (lambda env: env.alerting.started().stop, lambda _env: {"timeout": QUICK}),
+        "alert_route": (
+            lambda _env: alerts.alert_route,
+            lambda env: {
+                "sink": env.alerting.new_log_sink(),
+                "severities": ["warning", "error"],
+                "matchers": [("a", "=~", "b|c")],
+            },
+        ),
+        "register_alert_metrics": (lambda _env: alerts.register_alert_metrics, lambda env: env.alerting.metrics_pair()),
+        "AlertmanagerSink": (
+            lambda _env: alerts.AlertmanagerSink,
+            lambda env: {
+                "urls": [env.url],
+                "name": "am",
+                "generator_url": "http://127.0.0.1/graph",
+                **sink_options(env),
+            },
+        ),
+        "WebhookSink": (
+            lambda _env: alerts.WebhookSink,
+            lambda env: {
+                "url": f"{env.url}/hook",
+                "name": "hook",
+                "receiver": "fuzz",
+                "bearer_token": "token-123",
+                **sink_options(env),
+            },
+        ),
+        "LogSink": (lambda _env: alerts.LogSink, lambda env: {"name": "log", "logger": env.logging}),
+        "Histogram.exemplars": (lambda env: env.histogram_series.exemplars, _no_arguments),
+    }
+    for method in ("active_alerts", "evaluate_now", "pending_alerts", "refusals", "rule_failures", "rules"):
+        calls[f"FlextAlertService.{method}"] = (_alerting("service", method), _no_arguments)
+    for kind, attribute in (("AlertmanagerSink", "alertmanager"), ("WebhookSink", "webhook"), ("LogSink", "log_sink")):
+        calls[f"{kind}.submit"] = (_alerting(attribute, "submit"), lambda env: {"alerts": [env.alerting.alert]})
+        calls[f"{kind}.flush"] = (_alerting(attribute, "flush"), lambda _env: {"timeout": QUICK})
+        calls[f"{kind}.stats"] = (_alerting(attribute, "stats"), _no_arguments)
+    calls["AlertmanagerSink.stats_by_url"] = (_alerting("alertmanager", "stats_by_url"), _no_arguments)
+    calls["AlertmanagerSink.shutdown"] = (
+        lambda env: env.alerting.busy_alertmanager().shutdown,
+        lambda _env: {"timeout": QUICK},
+    )
+    calls["WebhookSink.shutdown"] = (lambda env: env.alerting.busy_webhook().shutdown, lambda _env: {"timeout": QUICK})
+    calls["LogSink.shutdown"] = (lambda env: env.alerting.new_log_sink().shutdown, lambda _env: {"timeout": QUICK})
+    return calls
+
+
 CALLS: Final[dict[str, tuple[Getter, Arguments]]] = {
+    **_alert_value_calls(),
+    **_alert_rule_calls(),
+    **_alert_service_calls(),
     **_entity_calls(),
     **_service_calls(),
     **_factory_calls(),
@@ -1829,7 +2299,7 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
     """Use what a set-up call accepted: what set-up lets through must work at runtime (and is stopped)."""
     if isinstance(made, Success):
         made = made.unwrap()
-    if isinstance(made, Failure):
+    if isinstance(made, Failure) or _smoke_alerting(env, made):
         return
     if isinstance(made, top.FlextTracingService):
         try:
@@ -1909,6 +2379,172 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
         )()  # a decorator that accepted a non-callable must not fail when its result is called
 
 
+@contextlib.contextmanager
+def _thread_errors() -> Iterator[list[BaseException]]:
+    """Keep what threads raise meanwhile (a sink's sending thread), so that the call that caused it is named."""
+    caught: list[BaseException] = []
+    previous = threading.excepthook
+
+    def keep(arguments: threading.ExceptHookArgs) -> None:
+        if arguments.exc_value is not None:
+            caught.append(arguments.exc_value)
+
+    threading.excepthook = keep
+    try:
+        yield caught
+    finally:
+        threading.excepthook = previous
+
+
+def _raise_first(caught: list[BaseException]) -> None:
+    if caught:
+        raise caught[0]
+
+
+_SETTLE_ROUNDS: Final = 100
+"""Rounds of ``QUICK`` seconds a sink may take to give up on a batch to a closed port."""
+
+
+def _smoke_sink(alerting: Alerting, sink: alerts.WebhookSink | alerts.AlertmanagerSink | alerts.LogSink) -> None:
+    """Hand ``sink`` one alert (taken, or dropped and counted), wait until it tried to send it, and shut it down.
+
+    Its sending thread must not die on the way.
+    """
+    with _thread_errors() as caught:
+        try:
+            taken: object = sink.submit([alerting.alert])  # what a sink gives back is checked, not assumed
+            if type(taken) is not bool:
+                message = f"submit gave {taken!r}, not True or False"
+                raise AssertionError(message)
+            if not taken and sink.stats().dropped == 0:
+                message = "submit refused a valid alert without counting it as dropped"
+                raise AssertionError(message)
+            for _ in range(_SETTLE_ROUNDS):
+                if caught or sink.flush(QUICK):
+                    break
+            else:
+                message = "the sink still holds its batch to a closed port"
+                raise AssertionError(message)
+            sink.stats()
+        finally:
+            sink.shutdown(QUICK)
+    _raise_first(caught)
+
+
+def _smoke_service(alerting: Alerting, service: alerts.FlextAlertService) -> None:
+    """A service set-up accepted takes an alert, evaluates its rules, and stops."""
+    with _thread_errors() as caught:
+        try:
+            service.process_alert(alerting.alert).unwrap()
+            service.evaluate_now().unwrap()
+            service.active_alerts()
+            service.pending_alerts()
+        finally:
+            service.shutdown(QUICK)
+    _raise_first(caught)
+
+
+def _smoke_rule(alerting: Alerting, rule: alerts.AlertRule) -> None:
+    """A rule evaluates (or fails), alone and in a service; a hand-made one is refused or read as it is."""
+    alerts.evaluate_rule(rule, alerting.history, alerts.EMPTY_RULE_STATE, alerting.now)
+    alerts.firing_alerts(rule, alerting.state)
+    alerts.rule_reach(rule)
+    service = alerting.new_service()
+    if isinstance(service.add_rule(rule), Success):
+        service.evaluate_now().unwrap()
+        service.pending_alerts()
+
+
+_EXPRESSIONS: Final = typing.get_args(alerts.Expression)
+_ALERTING: Final = (
+    alerts.FlextAlertService,
+    alerts.WebhookSink,
+    alerts.AlertmanagerSink,
+    alerts.LogSink,
+    alerts.AlertRoute,
+    alerts.AlertRule,
+    alerts.AnnotationTemplate,
+    alerts.LabelMatcher,
+    alerts.RuleState,
+    alerts.AlertInstance,
+    alerts.Transition,
+    alerts.RetryPolicy,
+    *_EXPRESSIONS,
+)
+
+
+def _smoke_alerting(env: Env, made: object) -> bool:  # noqa: C901, PLR0912 - one case per kind of object
+    """Use an object of the alerts face that set-up accepted; ``False`` when ``made`` is none of them."""
+    if not isinstance(made, _ALERTING):
+        return False
+    alerting = env.alerting
+    history, now = alerting.history, alerting.now
+    if isinstance(made, alerts.FlextAlertService):
+        _smoke_service(alerting, made)
+    elif isinstance(made, alerts.WebhookSink | alerts.AlertmanagerSink | alerts.LogSink):
+        _smoke_sink(alerting, made)
+    elif isinstance(made, alerts.RetryPolicy):
+        _smoke_sink(alerting, alerting.new_webhook(retry=made))
+    elif isinstance(made, alerts.AlertRoute):
+        try:  # the service's own set-up may refuse a route made by hand
+            service = alerting.new_service(routes=[made])
+        except (TypeError, ValueError):
+            return True
+        _smoke_service(alerting, service)
+    elif isinstance(made, alerts.AlertRule):
+        _smoke_rule(alerting, made)
+    elif isinstance(made, _EXPRESSIONS):
+        alerts.evaluate_expression(made, history, now)
+        _smoke_rule(alerting, alerts.alert_rule("FuzzSmoke", made).unwrap())
+    elif isinstance(made, alerts.AnnotationTemplate):
+        text = alerts.render_template(made, value=1.5, labels={"tap": "pg"}, rule="R")
+        if type(text) is not str:
+            message = f"render_template gave {text!r}, not text"
+            raise AssertionError(message)
+    elif isinstance(made, alerts.LabelMatcher):
+        expression = alerts.threshold("fuzz_depth", ">", 0, matchers=[made])
+        if isinstance(expression, Success):
+            alerts.evaluate_expression(expression.unwrap(), history, now)
+    elif isinstance(made, alerts.RuleState):
+        alerts.evaluate_rule(alerting.rule, history, made, now)
+        alerts.firing_alerts(alerting.rule, made)
+    elif isinstance(made, alerts.AlertInstance):
+        alerts.evaluate_rule(alerting.rule, history, alerts.RuleState(instances=(made,)), now)
+    else:
+        alerts.transition_alert(alerting.rule, typing.cast("alerts.Transition", made))
+    return True
+
+
+def _evaluate_last(env: Env) -> None:
+    """The service the set-up call was made on evaluates its rules (and their hooks) without raising."""
+    env.alerting.last_service.evaluate_now().unwrap()
+    env.alerting.last_service.rules()
+
+
+def _stop_last(env: Env) -> None:
+    """The service whose evaluation was started runs, and stops at once."""
+    service = env.alerting.last_service
+    running = service.running
+    if not (service.stop(5.0) and running):
+        message = f"start() left the service {'stuck' if running else 'not running'}"
+        raise AssertionError(message)
+
+
+def _scrape_last(env: Env) -> None:
+    """The joined services evaluate and export without raising."""
+    _evaluate_last(env)
+    env.alerting.last_metrics.export_prometheus()
+
+
+AFTER_SETUP: Final[dict[str, Callable[[Env], None]]] = {
+    "FlextAlertService.add_rule": _evaluate_last,
+    "FlextAlertService.add_rule_hook": _evaluate_last,
+    "FlextAlertService.start": _stop_last,
+    "register_alert_metrics": _scrape_last,
+}
+"""Set-up calls that change an object they were called on: what to check on it afterwards."""
+
+
 def _smoke_plans(env: Env, plans: tuple[health.HealthCheckPlan, ...]) -> None:
     """Register plans a set-up call accepted and run them (a network probe only on loopback)."""
     service = env.bare_health()
@@ -1946,6 +2582,8 @@ def judge(env: Env, name: str, slot: tuple[str, str | None], hostile: object) ->
             _follow_up(env, result)
         else:
             _smoke(env, result, hostile, decorator=name in DECORATORS)
+            if name in AFTER_SETUP and not isinstance(result, Failure):
+                AFTER_SETUP[name](env)
     except Exception as error:  # noqa: BLE001 - the same
         return f"{'using the result' if role == RUNTIME else 'after set-up'}: {_describe(error)}"
     return None

@@ -77,11 +77,18 @@ def _timeout_seconds(given: object) -> float | None:
     return None
 
 
+MAX_PAUSE: Final = 86_400.0
+"""The longest ``backoff`` or ``max_pause`` a retry policy takes, in seconds (a day)."""
+
+
 def _positive(_instance: object, attribute: object, value: float) -> None:
     given: object = value  # callers outside the type checker may pass anything
-    if isinstance(given, bool) or not isinstance(given, int | float) or not given >= 0:
-        name = getattr(attribute, "name", "value")
-        message = f"{name} must be a number of 0 or more, got {value!r}"
+    name = str(getattr(attribute, "name", "value"))
+    if type(given) not in {int, float}:
+        message = f"{name} must be a number of seconds (int or float), got {describe(given)}"
+        raise TypeError(message)
+    if not 0 <= given <= MAX_PAUSE:  # type: ignore[operator] # an int or a float, checked above
+        message = f"{name} must be from 0 to {MAX_PAUSE:g} seconds, got {describe(given)}"
         raise ValueError(message)
 
 
@@ -119,11 +126,21 @@ class RetryPolicy:
 
     def retries(self, status: int | None) -> bool:
         """Whether an attempt that ended with ``status`` (``None``: no answer) is worth repeating."""
-        return status is None or status in self.retry_statuses
+        given: object = status  # callers outside the type checker may pass anything
+        return given is None or (type(given) is int and given in self.retry_statuses)
 
     def pause_before(self, attempt: int, *, retry_after: float | None, jitter: float) -> float:
-        """Seconds to wait after try ``attempt`` (0 for the first), given the server's ``Retry-After``."""
-        return min(max(retry_after or 0.0, self.backoff * (2.0**attempt) * jitter), self.max_pause)
+        """Seconds to wait after try ``attempt`` (0 for the first), given the server's ``Retry-After``.
+
+        Values outside their ranges (an ``attempt`` beyond ``MAX_ATTEMPTS``, a
+        ``jitter`` outside [0, 2], a ``retry_after`` that is no finite
+        number of 0 or more) are read as the nearest sensible one, so the
+        answer is always a pause from 0 to ``max_pause``.
+        """
+        tries = min(max(attempt, 0), MAX_ATTEMPTS) if type(attempt) is int else 0
+        factor = jitter if type(jitter) is float and 0.0 <= jitter <= 2.0 else 1.0
+        asked = _timeout_seconds(retry_after) or 0.0
+        return min(max(asked, self.backoff * (2.0**tries) * factor), self.max_pause)
 
 
 NO_RETRY: Final = RetryPolicy(attempts=1)

@@ -19,7 +19,7 @@ fingerprint to recompute it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeGuard
 
 from attrs import field, frozen
 from returns.result import Result, Success
@@ -128,8 +128,39 @@ class FlextAlert:
         return alert_from_dict(data)
 
 
+def is_well_formed_alert(alert: object) -> TypeGuard[FlextAlert]:
+    """Whether ``alert`` is a ``FlextAlert`` whose fields have the types ``build_alert`` gives them.
+
+    A cheap check of shape, not of the domain rules (:func:`validate_alert`
+    checks those): the encoders and the services read such an alert without
+    a surprise, and refuse anything else.
+    """
+    if not isinstance(alert, FlextAlert):
+        return False
+    texts = (alert.name, alert.message, alert.source)
+    ends_at: object = alert.ends_at
+    severity: object = alert.severity  # the constructor checks no types: a hand-made alert may hold anything
+    status: object = alert.status
+    return (
+        all(type(text) is str for text in texts)
+        and isinstance(severity, AlertSeverity)
+        and isinstance(status, AlertStatus)
+        and _is_text_map(alert.labels)
+        and _is_text_map(alert.annotations)
+        and type(alert.starts_at) is float
+        and (ends_at is None or type(ends_at) is float)
+    )
+
+
+def _is_text_map(value: object) -> bool:
+    return type(value) is FrozenMap and all(type(key) is str and type(text) is str for key, text in value.items())
+
+
 def alert_label_set(alert: FlextAlert) -> FrozenMap[str, str]:
     """The labels Alertmanager knows ``alert`` by: ``alertname``, ``severity`` and the alert's labels.
+
+    What is not a well-formed ``FlextAlert`` has no label set: the result is
+    empty.
 
     >>> from flext_observability.core.values import AlertSeverity
     >>> alert = build_alert(name="Stalled", message="no rows", source="etl", starts_at=0.0,
@@ -137,6 +168,8 @@ def alert_label_set(alert: FlextAlert) -> FrozenMap[str, str]:
     >>> dict(alert_label_set(alert))
     {'alertname': 'Stalled', 'severity': 'error', 'tap': 'pg'}
     """
+    if not is_well_formed_alert(alert):
+        return EMPTY_MAP
     return FrozenMap({"alertname": alert.name, "severity": alert.severity.value, **alert.labels})
 
 

@@ -50,6 +50,7 @@ from flext_observability.core.checks import (
     read_sequence,
 )
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
+from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.limits import MAX_LABEL_VALUE_LENGTH, MAX_LABELS
 from flext_observability.core.records import nest_errors
 
@@ -79,8 +80,17 @@ class LabelMatcher:
     pattern: re.Pattern[str] | None = field(default=None, eq=False)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        """Tell whether a series with ``labels`` passes; a missing label reads as ``""``."""
-        actual = labels.get(self.name, "")
+        """Tell whether a series with ``labels`` passes; a missing label reads as ``""``.
+
+        ``labels`` that are not a ``dict`` or a ``FrozenMap`` of texts match nothing.
+        """
+        given: object = labels  # callers outside the type checker may pass anything
+        if type(given) is not dict and type(given) is not FrozenMap:
+            return False
+        found: object = given.get(self.name, "")
+        if type(found) is not str:
+            return False
+        actual = found
         if self.op is MatchOp.EQUAL:
             return actual == self.value
         if self.op is MatchOp.NOT_EQUAL:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from attrs import frozen
 from returns.result import Failure
 
+from flext_observability.core.alerts.alert import is_well_formed_alert
 from flext_observability.core.alerts.payloads import alertmanager_body, webhook_payload
 from flext_observability.core.checks import describe
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
@@ -78,25 +79,46 @@ class SinkStats:
         )
 
 
-def _check_url(argument: str, url: object) -> str:
-    if not isinstance(url, str):
-        message = f"{argument} must be an http or https URL (text), not {describe(url)}"
+def _text(argument: str, value: object, what: str) -> str:
+    """``value`` as plain text (a ``str`` subclass read without its overrides), else a ``TypeError``."""
+    if not isinstance(value, str):
+        message = f"{argument} must be {what}, not {describe(value)}"
         raise TypeError(message)
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        shown = redact_text(DEFAULT_POLICY, url)
+    return str.__str__(value)
+
+
+def _check_url(argument: str, url: object) -> str:
+    text = _text(argument, url, "an http or https URL (text)")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not host:
+        shown = redact_text(DEFAULT_POLICY, text)
         message = f"{argument} must be an http or https URL with a host, not {shown!r}"
         raise ValueError(message)
-    return str.__str__(url).rstrip("/")
+    return text.rstrip("/")
 
 
-def _http_client(client: HttpClient | None, ssl_context: object, cafile: object) -> HttpClient:
+def _check_retry(retry: object) -> RetryPolicy:
+    if not isinstance(retry, RetryPolicy):
+        message = f"retry must be a RetryPolicy (NO_RETRY for one attempt), not {describe(retry)}"
+        raise TypeError(message)
+    return retry
+
+
+def _http_client(client: object, ssl_context: object, cafile: object) -> HttpClient:
     """The client a sink sends with: ``client``, or a new one trusting ``ssl_context`` or ``cafile``."""
     if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
         message = f"ssl_context must be an ssl.SSLContext or None, not {describe(ssl_context)}"
         raise TypeError(message)
     if cafile is not None and not isinstance(cafile, str | os.PathLike):
         message = f"cafile must be the path of a PEM file of CA certificates, or None, not {describe(cafile)}"
+        raise TypeError(message)
+    if client is not None and not isinstance(client, HttpClient):
+        message = f"client must be an HttpClient or None, not {describe(client)}"
         raise TypeError(message)
     if ssl_context is not None and cafile is not None:
         message = "give ssl_context or cafile, not both (load the CA file into the context)"
@@ -108,25 +130,40 @@ def _http_client(client: HttpClient | None, ssl_context: object, cafile: object)
         return client
     if cafile is not None:
         try:
-            ssl_context = ssl.create_default_context(cafile=os.fspath(cafile))
-        except (OSError, ssl.SSLError) as error:
+            path = str.__str__(cafile) if isinstance(cafile, str) else os.fspath(cafile)
+            ssl_context = ssl.create_default_context(cafile=path)
+        except (OSError, ssl.SSLError, ValueError, TypeError) as error:
             message = f"cafile could not be loaded as PEM CA certificates: {type(error).__name__}: {error}"
             raise ValueError(message) from error
     return HttpClient(ssl_context=ssl_context)
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not name:
-        message = f"name must be a non-empty text (it labels the sink's metrics), not {describe(name)}"
+    what = "a non-empty text (it labels the sink's metrics)"
+    text = _text("name", name, what)
+    if not text:
+        message = f"name must be {what}, not ''"
         raise TypeError(message)
-    return str.__str__(name)
+    return text
 
 
 def _check_size(argument: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int):
         message = f"{argument} must be an int of at least 1, not {describe(value)}"
+        raise TypeError(message)
+    number = int.__int__(value)
+    if number < 1:
+        message = f"{argument} must be an int of at least 1, not {number}"
         raise ValueError(message)
-    return int.__int__(value)
+    return number
+
+
+def _count(alerts: object) -> int:
+    """How many alerts a batch holds, for the counts; 1 for what has no length."""
+    try:
+        return max(int.__int__(len(alerts)), 1)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a hostile batch counts as one dropped alert
+        return 1
 
 
 _OUTBOXES: Final[weakref.WeakSet[Outbox]] = weakref.WeakSet()
@@ -189,6 +226,18 @@ class Outbox:
                 dropped=self._stats.dropped,
                 queued=self._queued_alerts + self._busy,
             )
+
+    def refuse(self, count: int, reason: str) -> bool:
+        """Count ``count`` alerts dropped before they reached the queue (they could not be encoded); ``False``."""
+        with self._lock:
+            self._stats = self._stats + SinkStats(dropped=count)
+            first = reason not in self._warned
+            self._warned.add(reason)
+        if first:
+            _LOG.warning(
+                "the alert sink %r dropped %d alerts: %s; further ones are only counted", self.name, count, reason
+            )
+        return False
 
     def put(self, body: bytes, count: int) -> bool:
         """Queue one encoded batch of ``count`` alerts; ``False`` (counted) when it does not fit or after shutdown."""
@@ -306,13 +355,19 @@ class AlertmanagerSink:
         client: HttpClient | None = None,
     ) -> None:
         """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
-        listed: object = [urls] if isinstance(urls, str) else urls
-        if not isinstance(listed, Sequence) or not listed:
+        listed: list[object] | None = [urls] if isinstance(urls, str) else None
+        if listed is None and isinstance(urls, Sequence):
+            try:
+                listed = list(urls)
+            except Exception:  # noqa: BLE001 - a sequence that cannot be read is no list of URLs
+                listed = None
+        if not listed:
             message = f"urls must be an Alertmanager URL or a non-empty list of them, not {describe(urls)}"
             raise TypeError(message)
         self.name = _check_name(name)
         seconds, size, size_bytes = _outbox_options(timeout, max_queue, max_queue_bytes)
-        self.generator_url = generator_url
+        self.generator_url = None if generator_url is None else _check_url("generator_url", generator_url)
+        retry = _check_retry(retry)
         http = _http_client(client, ssl_context, cafile)
         self.outboxes = tuple(
             Outbox(
@@ -334,12 +389,18 @@ class AlertmanagerSink:
         return f"AlertmanagerSink({urls!r}, name={self.name!r})"
 
     def submit(self, alerts: Sequence[FlextAlert]) -> bool:
-        """Queue ``alerts`` for every Alertmanager; ``True`` when at least one took them."""
-        try:
-            body = alertmanager_body(alerts, generator_url=self.generator_url)
-        except Exception:  # noqa: BLE001 - what cannot be encoded is dropped and counted, never raised
+        """Queue ``alerts`` for every Alertmanager; ``True`` when at least one took them.
+
+        What cannot be encoded (anything but alerts made by this library) is
+        dropped, counted and logged once, never raised.
+        """
+        count = _count(alerts)
+        body = alertmanager_body(alerts, generator_url=self.generator_url)
+        if isinstance(body, Failure):
+            for outbox in self.outboxes:
+                outbox.refuse(count, f"they could not be encoded ({body.failure()})")
             return False
-        taken = [outbox.put(body, len(alerts)) for outbox in self.outboxes]
+        taken = [outbox.put(body.unwrap(), count) for outbox in self.outboxes]
         return any(taken)
 
     def stats(self) -> SinkStats:
@@ -391,15 +452,17 @@ class WebhookSink:
         """Set up the sink; a bad argument raises a ``TypeError`` or ``ValueError`` naming it."""
         self.name = _check_name(name)
         target = _check_url("url", url)
-        token: object = bearer_token
-        if token is not None and (not isinstance(token, str) or not token):
-            message = "bearer_token must be a non-empty text or None"
-            raise TypeError(message)
+        token = None if bearer_token is None else _text("bearer_token", bearer_token, "a non-empty text or None")
+        if token is not None and (not token or not token.isprintable()):
+            message = "bearer_token must be a non-empty text of printable characters (it goes in a header), or None"
+            raise ValueError(message)
         seconds, size, size_bytes = _outbox_options(timeout, max_queue, max_queue_bytes)
-        self.receiver = receiver if isinstance(receiver, str) and receiver else self.name
+        named = None if receiver is None else _text("receiver", receiver, "a text or None")
+        self.receiver = named or self.name
+        retry = _check_retry(retry)
         headers = {"Content-Type": "application/json"}
-        if bearer_token is not None:
-            headers["Authorization"] = f"Bearer {bearer_token}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         self.outbox = Outbox(
             self.name,
             target,
@@ -416,12 +479,16 @@ class WebhookSink:
         return f"WebhookSink({redact_text(DEFAULT_POLICY, self.outbox.url)!r}, name={self.name!r})"
 
     def submit(self, alerts: Sequence[FlextAlert]) -> bool:
-        """Queue the webhook message of ``alerts``."""
+        """Queue the webhook message of ``alerts``; what cannot be encoded is dropped, counted and logged once."""
+        count = _count(alerts)
         message = webhook_payload(alerts, receiver=self.receiver)
         if isinstance(message, Failure):
-            return False
-        body = json.dumps(message.unwrap(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return self.outbox.put(body, len(alerts))
+            return self.outbox.refuse(count, f"they could not be encoded ({message.failure()})")
+        try:
+            body = json.dumps(message.unwrap(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (UnicodeEncodeError, ValueError) as error:
+            return self.outbox.refuse(count, f"they could not be written as UTF-8 JSON ({error})")
+        return self.outbox.put(body, count)
 
     def stats(self) -> SinkStats:
         """The counts so far."""
@@ -464,7 +531,15 @@ class LogSink:
     def submit(self, alerts: Sequence[FlextAlert]) -> bool:
         """Log each alert now (a resolution at ``info``); a refused line is counted as failed."""
         sent = failed = 0
-        for alert in alerts:
+        listed: list[object]
+        try:
+            listed = list(alerts)
+        except Exception:  # noqa: BLE001 - a hostile batch is counted, never passed on
+            listed = [None]
+        for alert in listed:
+            if not is_well_formed_alert(alert):
+                failed += 1
+                continue
             level = "info" if alert.status is AlertStatus.RESOLVED else _LEVELS[alert.severity]
             method: Callable[..., object] = getattr(self._logger, level)
             try:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from attrs import frozen
 from returns.result import Result, Success
 
+from flext_observability.core.alerts.alert import is_well_formed_alert
 from flext_observability.core.alerts.matchers import LabelMatcher, check_matchers
 from flext_observability.core.checks import Problems, add, as_number, check_choice, describe, invalid
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
@@ -57,7 +58,10 @@ class AlertQuery:
     limit: int
 
     def matches(self, event: AlertEvent) -> bool:
-        """Whether ``event`` is one this query asks for."""
+        """Whether ``event`` is one this query asks for (anything but an event of a well-formed alert is not)."""
+        given: object = event  # callers outside the type checker may pass anything
+        if not isinstance(given, AlertEvent) or not is_well_formed_alert(given.alert) or type(given.at) is not float:
+            return False
         alert = event.alert
         if self.name is not None and alert.name != self.name:
             return False

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from attrs import frozen
 
-from flext_observability.core.alerts.matchers import LabelMatcher, check_matchers, matchers_text
+from flext_observability.core.alerts.alert import is_well_formed_alert
+from flext_observability.core.alerts.matchers import LabelMatcher, check_matchers, is_well_formed_matcher, matchers_text
 from flext_observability.core.checks import Problems, check_choice, describe
 from flext_observability.core.values import AlertSeverity
 
@@ -50,7 +51,9 @@ class AlertRoute:
     matchers: tuple[LabelMatcher, ...]
 
     def accepts(self, alert: FlextAlert) -> bool:
-        """Whether ``alert`` goes to this route's sink."""
+        """Whether ``alert`` goes to this route's sink (anything but a well-formed alert goes nowhere)."""
+        if not is_well_formed_alert(alert):
+            return False
         if self.severities is not None and alert.severity not in self.severities:
             return False
         labels = {**alert.labels, "alertname": alert.name, "severity": alert.severity.value}
@@ -78,8 +81,13 @@ def alert_route(sink: AlertSink, *, severities: object = None, matchers: object 
     problems: Problems = []
     chosen: frozenset[AlertSeverity] | None = None
     if severities is not None:
-        items = [severities] if isinstance(severities, str | AlertSeverity) else severities
-        if not isinstance(items, Sequence | set | frozenset) or not items:
+        items: object = [severities] if isinstance(severities, str | AlertSeverity) else severities
+        if isinstance(items, Sequence | set | frozenset):
+            try:
+                items = list(items)
+            except Exception:  # noqa: BLE001 - a collection that cannot be read is no list of severities
+                items = None
+        if not isinstance(items, list) or not items:
             message = f"severities must be a severity or a non-empty list of them, not {describe(severities)}"
             raise TypeError(message)
         picked = [
@@ -91,3 +99,26 @@ def alert_route(sink: AlertSink, *, severities: object = None, matchers: object 
         message = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
         raise ValueError(message)
     return AlertRoute(sink=sink, severities=chosen, matchers=checked)
+
+
+def _is_severity_set(severities: object) -> bool:
+    return type(severities) is frozenset and all(isinstance(item, AlertSeverity) for item in severities)
+
+
+def is_well_formed_route(route: object) -> bool:
+    """Whether ``route`` is an :class:`AlertRoute` as :func:`alert_route` makes them (not built by hand)."""
+    if type(route) is not AlertRoute:
+        return False
+    sink: object = route.sink
+    severities: object = route.severities
+    matchers: object = route.matchers
+    return (
+        isinstance(sink, AlertSink)
+        and type(getattr(sink, "name", None)) is str
+        and (
+            severities is None
+            or (type(severities) is frozenset and all(isinstance(item, AlertSeverity) for item in severities))
+        )
+        and type(matchers) is tuple
+        and all(is_well_formed_matcher(matcher) for matcher in matchers)
+    )

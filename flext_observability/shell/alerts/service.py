@@ -30,7 +30,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from attrs import evolve, frozen
@@ -45,14 +45,14 @@ from flext_observability.core.alerts.evaluation import (
     firing_alerts,
     transition_alert,
 )
-from flext_observability.core.alerts.rules import AlertRule, rule_reach
+from flext_observability.core.alerts.rules import AlertRule, is_well_formed_rule, rule_reach
 from flext_observability.core.checks import describe, invalid_one
 from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import AlertSeverity, AlertStatus
 from flext_observability.shell.alerts.repository import DEFAULT_HISTORY, AlertEvent, AlertHistory, alert_query
-from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route
+from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route, is_well_formed_route
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
@@ -131,13 +131,18 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+MAX_COUNT: Final = 10_000_000
+"""The largest bound (``max_active``, ``history``, ``max_samples``) taken: larger ones are surely mistakes."""
+
+
 def _check_count(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         message = f"{name} must be an int of at least 1, not {describe(value)}"
         raise TypeError(message)
     count = int.__int__(value)
-    if count < 1:
-        message = f"{name} must be an int of at least 1, not {count}"
+    if not 1 <= count <= MAX_COUNT:
+        shown = count if count.bit_length() < 64 else f"an int of {count.bit_length()} bits"
+        message = f"{name} must be an int from 1 to {MAX_COUNT:,}, not {shown}"
         raise ValueError(message)
     return count
 
@@ -207,12 +212,29 @@ class FlextAlertService:
 
     @staticmethod
     def _check_routes(routes: object) -> tuple[AlertRoute, ...]:
+        wanted = "a list of alert routes (alert_route(...)) or sinks"
+        if isinstance(routes, str | bytes | Mapping):
+            message = f"routes must be {wanted}, not {describe(routes)}"
+            raise TypeError(message)
         try:
             items = list(routes)  # type: ignore[call-overload]
-        except TypeError:
-            message = f"routes must be a list of alert routes or sinks, not {describe(routes)}"
+        except Exception:  # noqa: BLE001 - whatever cannot be read as a list is a set-up mistake to name
+            message = f"routes must be {wanted}, not {describe(routes)}"
             raise TypeError(message) from None
-        checked = tuple(item if isinstance(item, AlertRoute) else alert_route(item) for item in items)
+        made: list[AlertRoute] = []
+        for index, item in enumerate(items):
+            if isinstance(item, AlertRoute):
+                if not is_well_formed_route(item):
+                    message = f"routes[{index}] is an AlertRoute built by hand with bad parts; make it with alert_route"
+                    raise TypeError(message)
+                made.append(item)
+                continue
+            try:
+                made.append(alert_route(item))
+            except (TypeError, ValueError) as error:
+                message = f"routes[{index}]: {error}"
+                raise type(error)(message) from None
+        checked = tuple(made)
         names = [route.sink.name for route in checked]
         clash = sorted({name for name in names if names.count(name) > 1})
         if clash:
@@ -386,12 +408,12 @@ class FlextAlertService:
     def add_rule(self, rule: AlertRule) -> Result[AlertRule, FlextValidationError]:
         """Evaluate ``rule`` from the next evaluation on; a second rule of the same name is a ``Failure``."""
         given: object = rule  # callers outside the type checker may pass anything
-        if not isinstance(given, AlertRule):
+        if not is_well_formed_rule(given):
             return invalid_one(
                 "alert rule",
                 FlextErrorCode.WRONG_TYPE,
                 "rule",
-                f"expected an AlertRule (see alert_rule), got {describe(rule)}",
+                f"expected an AlertRule made by alert_rule (not built or changed by hand), got {describe(rule)}",
             )
         with self._lock:
             if any(slot.rule.name == rule.name for slot in self._rules):
