@@ -15,11 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_alert_rules
 import bench_budget
+import bench_decorator
 import bench_entities
 import bench_health
 import bench_logging
 import bench_metrics
 import bench_tracing
+import bench_web
 
 
 def main() -> int:
@@ -32,6 +34,8 @@ def main() -> int:
         bench_tracing,
         bench_health,
         bench_alert_rules,
+        bench_decorator,
+        bench_web,
         bench_budget,
     )
     for module in modules:

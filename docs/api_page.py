@@ -20,6 +20,12 @@ FACES = (
     ("flext_observability.logs", "Logs: structlog set-up, correlation, redaction, logfmt, the logging service."),
     ("flext_observability.health", "Health: checks with timeouts, probes, the health+json endpoints, health metrics."),
     ("flext_observability.alerts", "Alerts: rules over the metrics, the lifecycle, sinks, Alertmanager payloads."),
+    ("flext_observability.wsgi", "WSGI middleware: request metrics and server spans with bounded labels."),
+    ("flext_observability.asgi", "ASGI middleware: request metrics and server spans with bounded labels."),
+    (
+        "flext_observability.clients",
+        "Outgoing calls: client spans, W3C propagation and durations for urllib, requests, httpx.",
+    ),
     ("flext_observability.testing", "Test support: a fake clock and fixed ids (strategies in `.testing.strategies`)."),
 )
 

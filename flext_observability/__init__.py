@@ -55,10 +55,17 @@ from flext_observability.core import (
     validate_trace,
 )
 from flext_observability.core.errors import FlextExportError
+from flext_observability.core.settings import PlatformSettings
 from flext_observability.core.tracing.traceparent import format_traceparent, parse_traceparent
 from flext_observability.core.tracing.tracestate import format_tracestate, parse_tracestate
+from flext_observability.platform.decorator import flext_monitor_function
+from flext_observability.platform.default import configure, get_platform, reset_platform
+from flext_observability.platform.platform import FlextObservabilityPlatform, ShutdownSummary
+from flext_observability.platform.plugins import FlextPlugin
+from flext_observability.shell.alerts.service import FlextAlertService
 from flext_observability.shell.clock import Clock, SystemClock
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
+from flext_observability.shell.health.service import FlextHealthService
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
 from flext_observability.shell.logs.service import FlextLoggingService
 from flext_observability.shell.logs.setup import FlextLogger, configure_logging, get_logger, reset_logging
@@ -87,17 +94,21 @@ __all__ = [
     "Clock",
     "ConsoleSpanExporter",
     "FlextAlert",
+    "FlextAlertService",
     "FlextErrorCode",
     "FlextExportError",
     "FlextFieldError",
     "FlextHealthCheck",
+    "FlextHealthService",
     "FlextLogEntry",
     "FlextLogger",
     "FlextLoggingService",
     "FlextMetric",
     "FlextMetricsService",
     "FlextObservabilityMasterFactory",
+    "FlextObservabilityPlatform",
     "FlextOtlpHttpExporter",
+    "FlextPlugin",
     "FlextSpan",
     "FlextTrace",
     "FlextTracingService",
@@ -108,7 +119,9 @@ __all__ = [
     "InMemorySpanRepository",
     "LogLevel",
     "MetricKind",
+    "PlatformSettings",
     "RandomIdGenerator",
+    "ShutdownSummary",
     "SpanEvent",
     "SpanExporter",
     "SpanKind",
@@ -125,6 +138,7 @@ __all__ = [
     "build_log_entry",
     "build_metric",
     "build_span",
+    "configure",
     "configure_logging",
     "flext_create_alert",
     "flext_create_health_check",
@@ -132,15 +146,18 @@ __all__ = [
     "flext_create_metric",
     "flext_create_span",
     "flext_create_trace",
+    "flext_monitor_function",
     "format_traceparent",
     "format_tracestate",
     "get_logger",
+    "get_platform",
     "health_check_from_dict",
     "log_entry_from_dict",
     "metric_from_dict",
     "parse_traceparent",
     "parse_tracestate",
     "reset_logging",
+    "reset_platform",
     "span_from_dict",
     "trace_from_dict",
     "validate_alert",

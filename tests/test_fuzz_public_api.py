@@ -12,15 +12,20 @@ library hands out (instruments and their series, spans, scopes, loggers,
 timers). A new public name fails ``test_every_public_callable_is_classified``
 until it is classified here. Each fuzzed callable is called with real objects
 (a metrics service, a tracing service exporting to an in-memory repository,
-logging configured on a ``StringIO``) and one argument replaced by a hostile
-value: first every value of a fixed list in every parameter, then values drawn
-by Hypothesis. A call is made only when ``inspect.signature(...).bind`` accepts
-it: a wrong call signature is Python's own ``TypeError``.
+logging configured on a ``StringIO``, a platform that reads no environment
+variable and binds no port) and one argument replaced by a hostile value:
+first every value of a fixed list in every parameter, then values drawn by
+Hypothesis. A call is made only when ``inspect.signature(...).bind`` accepts
+it: a wrong call signature is Python's own ``TypeError``. After each call that
+may change the process's state (``CLEAN_UP``), the default platform is reset
+and logging put back on the application's stream, so that no call leaks into
+the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import contextvars
@@ -41,17 +46,20 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
+import httpx
 import pytest
+import requests
+import requests.adapters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 from returns.result import Failure, Success
 
 import flext_observability as top
-from flext_observability import alerts, health, logs, metrics, propagation, testing, tracing
+from flext_observability import alerts, asgi, clients, health, logs, metrics, propagation, testing, tracing, wsgi
 from flext_observability.testing.strategies import HOSTILE_MAKERS, anything
 
-FACES: Final = (top, metrics, tracing, propagation, logs, testing, health, alerts)
+FACES: Final = (top, metrics, tracing, propagation, logs, testing, health, alerts, wsgi, asgi, clients)
 TRACE: Final = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN: Final = "00f067aa0ba902b7"
 TRACEPARENT: Final = f"00-{TRACE}-{SPAN}-01"
@@ -492,6 +500,22 @@ ROLES: Final[dict[str, str]] = {
     "http_status": RUNTIME,
     "status_score": RUNTIME,
     "threshold_output": RUNTIME,
+    # Web faces.
+    "FlextWsgiMiddleware": SETUP,
+    "FlextWsgiMiddleware.__call__": NOT_FUZZED,
+    "FlextAsgiMiddleware": SETUP,
+    "FlextAsgiMiddleware.__call__": NOT_FUZZED,
+    "FlextHttpClientInstrumentation": SETUP,
+    "FlextHttpClientInstrumentation.instrument_session": SETUP,
+    "FlextHttpClientInstrumentation.requests_adapter": SETUP,
+    "FlextHttpClientInstrumentation.httpx_transport": SETUP,
+    "FlextHttpClientInstrumentation.httpx_async_transport": SETUP,
+    "FlextHttpClientInstrumentation.urlopen": NOT_FUZZED,
+    "set_route": RUNTIME,
+    "method_label": RUNTIME,
+    "status_label": RUNTIME,
+    "wsgi_route": RUNTIME,
+    "asgi_route": RUNTIME,
     # Alerts face: enums and the sink protocol.
     "AlertPhase": NOT_FUZZED,
     "Comparison": NOT_FUZZED,
@@ -582,6 +606,31 @@ ROLES: Final[dict[str, str]] = {
     "LogSink.submit": RUNTIME,
     # Metrics face, newer: a histogram series' latest exemplars.
     "Histogram.exemplars": RUNTIME,
+    # Top level: the platform, its process-wide default, its plugins and the decorator.
+    "FlextObservabilityPlatform": SETUP,
+    "FlextObservabilityPlatform.__enter__": RUNTIME,
+    "FlextObservabilityPlatform.__exit__": RUNTIME,
+    "FlextObservabilityPlatform.asgi_app": SETUP,
+    "FlextObservabilityPlatform.counters": RUNTIME,
+    "FlextObservabilityPlatform.record_metric": RUNTIME,
+    "FlextObservabilityPlatform.refusals": RUNTIME,
+    "FlextObservabilityPlatform.routes": SETUP,
+    "FlextObservabilityPlatform.serve": SETUP,
+    "FlextObservabilityPlatform.shutdown": RUNTIME,
+    "FlextObservabilityPlatform.start": SETUP,
+    "FlextObservabilityPlatform.status": RUNTIME,
+    "FlextObservabilityPlatform.wsgi_app": SETUP,
+    "FlextPlugin": NOT_FUZZED,
+    "FlextPlugin.on_alert_transition": NOT_FUZZED,
+    "FlextPlugin.on_health_change": NOT_FUZZED,
+    "FlextPlugin.on_metric_recorded": NOT_FUZZED,
+    "FlextPlugin.on_span_end": NOT_FUZZED,
+    "PlatformSettings": SETUP,
+    "ShutdownSummary": SETUP,
+    "configure": SETUP,
+    "flext_monitor_function": SETUP,
+    "get_platform": RUNTIME,
+    "reset_platform": RUNTIME,
 }
 
 WHY_NOT_FUZZED: Final[dict[str, str]] = {
@@ -596,6 +645,11 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
     "HealthProbe": _ENUM,
     "ThresholdDirection": _ENUM,
     "HealthApp": "made by make_health_app, which checks its settings; the app it hands out is fuzzed",
+    **dict.fromkeys(
+        ["FlextWsgiMiddleware.__call__", "FlextAsgiMiddleware.__call__", "FlextHttpClientInstrumentation.urlopen"],
+        "a call through to a server, an app or urllib: what they raise passes through unchanged, by design; "
+        "the instrumentation's own failures and hostile requests are tested in tests/test_web_*.py",
+    ),
     **dict.fromkeys(
         ["Clock", "IdGenerator", "SpanExporter", "Sampler", "CorrelationSource", "HasSpanIds", "FlextLogger"], _PROTOCOL
     ),
@@ -613,6 +667,15 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
         [f"{kind}.{hook}" for kind in ("Counter", "Gauge", "Histogram", "Summary") for hook in ("plain", "refusing")]
         + [f"{kind}.state_of" for kind in ("Counter", "Gauge", "Histogram", "Summary")],
         _HOOK,
+    ),
+    "FlextPlugin": "a Protocol for the users' plugins: the platform calls it; plugins, one raising in every hook, "
+    "are given to the platform the calls are made on",
+    **dict.fromkeys(
+        [
+            f"FlextPlugin.{hook}"
+            for hook in ("on_alert_transition", "on_health_change", "on_metric_recorded", "on_span_end")
+        ],
+        "a hook of the users' plugins: the platform calls it, and what it raises is counted, never passed on",
     ),
 }
 
@@ -803,6 +866,33 @@ def _reading(*_args: object) -> object:
 HEALTH_REQUEST: Final = {"PATH_INFO": "/health", "REQUEST_METHOD": "GET", "QUERY_STRING": "verbose"}
 
 
+class _Listener:
+    """A plugin that keeps the last events it heard of (bounded)."""
+
+    name = "fuzz-listener"
+
+    def __init__(self) -> None:
+        self.heard: collections.deque[tuple[str, object]] = collections.deque(maxlen=64)
+
+    def on_metric_recorded(self, metric: object) -> None:
+        self.heard.append(("metric", metric))
+
+    def on_span_end(self, span: object) -> None:
+        self.heard.append(("span", span))
+
+    def on_alert_transition(self, alert: object) -> None:
+        self.heard.append(("alert", alert))
+
+    def on_health_change(self, run: object, previous: object) -> None:
+        self.heard.append(("health", (run, previous)))
+
+
+class _FailingPlugin:
+    """A plugin whose every hook raises: the platform counts it and goes on."""
+
+    on_metric_recorded = on_span_end = on_alert_transition = on_health_change = _raise
+
+
 class Env:
     """A running application: services, instruments, a span in progress, logging on a ``StringIO``."""
 
@@ -812,6 +902,7 @@ class Env:
         top.configure_logging(format="json", stream=self.stream, level="debug")
         self.stack.callback(top.reset_logging)
         self.stack.callback(propagation.clear_context)
+        self.stack.callback(top.reset_platform)  # last but the logging: no default platform outlives the test
         self.tmp = Path(self.stack.enter_context(tempfile.TemporaryDirectory()))
         # A hostile text given as a path names a file relative to the working directory: keep it in tmp.
         self.stack.callback(os.chdir, Path.cwd())
@@ -919,6 +1010,11 @@ class Env:
         return service
 
     @property
+    def outgoing(self) -> clients.FlextHttpClientInstrumentation:
+        """The instrumentation of outgoing calls, on the sampling tracing service."""
+        return clients.FlextHttpClientInstrumentation(tracing=self.spans, metrics=self.metrics, max_addresses=8)
+
+    @property
     def server(self) -> metrics.MetricsServer:
         """A ``/metrics`` server on loopback, started on first use."""
         if self._server is None:
@@ -935,6 +1031,41 @@ class Env:
         closing = threading.Thread(target=server.close, args=(5.0,))
         closing.start()
         self.stack.callback(closing.join)
+
+    @functools.cached_property
+    def platform(self) -> top.FlextObservabilityPlatform:
+        """The platform of the application, built on first use (with a listening and a failing plugin)."""
+        return self.new_platform()
+
+    def new_platform(self, **options: Any) -> top.FlextObservabilityPlatform:
+        """A platform that reads nothing of the process's environment, leaves logging as it is and binds no port.
+
+        It is shut down when the application stops; ``options`` replace the constructor's arguments.
+        """
+        arguments: dict[str, Any] = {
+            "environ": {},
+            "load_plugins": False,
+            "configure_logs": False,
+            "log_stream": self.stream,
+            "plugins": [self.listener, _FailingPlugin()],
+            **options,
+        }
+        platform = top.FlextObservabilityPlatform("fuzz", **arguments)
+        self.stack.callback(platform.shutdown, QUICK)
+        return platform
+
+    def busy_platform(self) -> top.FlextObservabilityPlatform:
+        """A new platform with a span ended, a metric recorded and an alert raised, all still to be flushed."""
+        platform = self.new_platform()
+        with platform.tracing.start_span("busy"):
+            platform.record_metric(_recorded_metric(self))
+        platform.alerts.process_alert(typing.cast("top.FlextAlert", self.entities["FlextAlert"]))
+        return platform
+
+    @functools.cached_property
+    def listener(self) -> _Listener:
+        """The plugin that hears of what the application's platforms do."""
+        return _Listener()
 
     @functools.cached_property
     def alerting(self) -> Alerting:
@@ -1168,7 +1299,7 @@ def _entity_calls() -> dict[str, tuple[Getter, Arguments]]:  # noqa: C901 - one 
     return calls
 
 
-def _recorded_metric(env: Env) -> object:
+def _recorded_metric(env: Env) -> top.FlextMetric:
     return env.factory.create_metric("fuzz_rows_total", 1.0, unit="", kind="counter", labels={"tap": "pg"}).unwrap()
 
 
@@ -2186,7 +2317,189 @@ def _alert_service_calls() -> dict[str, tuple[Getter, Arguments]]:
     return calls
 
 
+def _wsgi_app(environ: object, start_response: Callable[..., object]) -> list[bytes]:
+    """A WSGI application answering 200 whatever it is asked."""
+    del environ
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+async def _asgi_app(scope: object, receive: Callable[[], object], send: Callable[[object], object]) -> None:
+    """An ASGI application answering 200 whatever it is asked."""
+    del scope, receive
+    await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[misc]
+    await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[misc]
+
+
+async def _asgi_receive() -> dict[str, object]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _asgi_send(message: object) -> None:
+    del message
+
+
+WSGI_ENVIRON: Final = {"REQUEST_METHOD": "GET", "PATH_INFO": "/orders/7", "HTTP_TRACEPARENT": TRACEPARENT}
+ASGI_SCOPE: Final = {
+    "type": "http",
+    "method": "GET",
+    "path": "/orders/7",
+    "headers": [(b"traceparent", TRACEPARENT.encode())],
+}
+
+
+def _httpx_answer(request: httpx.Request) -> httpx.Response:
+    """A transport's answer without a network, for the adapters' set-up."""
+    del request
+    return httpx.Response(200)
+
+
+def _web_calls() -> dict[str, tuple[Getter, Arguments]]:
+    def middleware(face: types.ModuleType, name: str, app: object) -> Arguments:
+        del face, name
+        return lambda env: {"app": app, "metrics": env.metrics, "tracing": env.spans, "max_routes": 8}
+
+    return {
+        "FlextWsgiMiddleware": (lambda _env: wsgi.FlextWsgiMiddleware, middleware(wsgi, "wsgi", _wsgi_app)),
+        "FlextAsgiMiddleware": (lambda _env: asgi.FlextAsgiMiddleware, middleware(asgi, "asgi", _asgi_app)),
+        "FlextHttpClientInstrumentation": (
+            lambda _env: clients.FlextHttpClientInstrumentation,
+            lambda env: {"tracing": env.spans, "metrics": env.metrics, "max_addresses": 8, "clock": env.clock},
+        ),
+        "FlextHttpClientInstrumentation.instrument_session": (
+            lambda env: env.outgoing.instrument_session,
+            lambda _env: {"session": requests.Session()},
+        ),
+        "FlextHttpClientInstrumentation.requests_adapter": (
+            lambda env: env.outgoing.requests_adapter,
+            lambda _env: {"adapter": requests.adapters.HTTPAdapter()},
+        ),
+        "FlextHttpClientInstrumentation.httpx_transport": (
+            lambda env: env.outgoing.httpx_transport,
+            lambda _env: {"transport": httpx.MockTransport(_httpx_answer)},
+        ),
+        "FlextHttpClientInstrumentation.httpx_async_transport": (
+            lambda env: env.outgoing.httpx_async_transport,
+            lambda _env: {"transport": httpx.MockTransport(_httpx_answer)},
+        ),
+        "set_route": (
+            lambda _env: wsgi.set_route,
+            lambda _env: {"environ_or_scope": dict(WSGI_ENVIRON), "route": "/orders/{id}"},
+        ),
+        "method_label": (lambda _env: wsgi.method_label, lambda _env: {"method": "GET"}),
+        "status_label": (lambda _env: wsgi.status_label, lambda _env: {"status": "200 OK"}),
+        "wsgi_route": (lambda _env: wsgi.wsgi_route, lambda _env: {"environ": dict(WSGI_ENVIRON)}),
+        "asgi_route": (lambda _env: asgi.asgi_route, lambda _env: {"scope": dict(ASGI_SCOPE)}),
+    }
+
+
+SERVING: Final = {"FLEXT_OBSERVABILITY_PORT": "0"}
+"""The environment of a platform that serves: any free port on loopback when ``serve()`` is given none."""
+
+
+def _platform_calls() -> dict[str, tuple[Getter, Arguments]]:
+    """The platform (its methods on the application's one, or on a new one where a call changes its state)."""
+
+    def made(env: Env) -> dict[str, object]:
+        return {
+            "service_name": "fuzz-made",
+            "settings": None,
+            "environ": {"FLEXT_OBSERVABILITY_ENVIRONMENT": "test", "OTEL_TRACES_SAMPLER": "always_on"},
+            "strict": True,
+            "clock": top.SystemClock(),
+            "id_generator": top.RandomIdGenerator(),
+            "span_exporters": [top.InMemorySpanRepository()],
+            "alert_sinks": [alerts.LogSink(name="fuzz-log", logger=env.logging)],
+            "plugins": [env.listener, _FailingPlugin()],
+            "load_plugins": False,
+            "log_stream": env.stream,
+            "configure_logs": True,
+        }
+
+    calls: dict[str, tuple[Getter, Arguments]] = {
+        "FlextObservabilityPlatform": (lambda _env: top.FlextObservabilityPlatform, made),
+        "FlextObservabilityPlatform.__enter__": (lambda env: env.new_platform().__enter__, _no_arguments),
+        "FlextObservabilityPlatform.__exit__": (
+            lambda env: env.busy_platform().__exit__,
+            lambda _env: {"_exc": (None, None, None)},
+        ),
+        "FlextObservabilityPlatform.asgi_app": (
+            _method_of("platform", "asgi_app"),
+            lambda _env: {"max_workers": 1, "max_pending": 4},
+        ),
+        "FlextObservabilityPlatform.record_metric": (
+            _method_of("platform", "record_metric"),
+            lambda env: {"metric": _recorded_metric(env)},
+        ),
+        "FlextObservabilityPlatform.serve": (
+            lambda env: env.new_platform(environ=dict(SERVING)).serve,
+            lambda _env: {"host": "127.0.0.1", "port": 0, "tls": None, "basic_auth": None},
+        ),
+        "FlextObservabilityPlatform.shutdown": (
+            lambda env: env.busy_platform().shutdown,
+            lambda _env: {"timeout": QUICK},
+        ),
+        "FlextObservabilityPlatform.start": (lambda env: env.new_platform().start, _no_arguments),
+        "PlatformSettings": (
+            lambda _env: top.PlatformSettings,
+            lambda _env: _fields(
+                top.PlatformSettings(
+                    service_name="fuzz-settings",
+                    port=0,
+                    load_plugins=False,
+                    log_format="json",
+                    alert_interval=60.0,
+                    shutdown_timeout=QUICK,
+                )
+            ),
+        ),
+        "ShutdownSummary": (
+            lambda _env: top.ShutdownSummary,
+            lambda _env: _fields(
+                top.ShutdownSummary(
+                    spans_flushed=True,
+                    alerts_delivered=True,
+                    pushed=None,
+                    health_stopped=True,
+                    server_closed=None,
+                    seconds=0.1,
+                )
+            ),
+        ),
+        "configure": (
+            lambda _env: top.configure,
+            lambda env: {
+                "force": True,
+                "arguments": {
+                    "service_name": "fuzz-default",
+                    "environ": {},
+                    "load_plugins": False,
+                    "configure_logs": False,
+                    "log_stream": env.stream,
+                },
+            },
+        ),
+        "get_platform": (lambda _env: top.get_platform, _no_arguments),
+        "reset_platform": (lambda _env: top.reset_platform, _no_arguments),
+        "flext_monitor_function": (
+            lambda _env: top.flext_monitor_function,
+            lambda env: {
+                "name": "fuzz_monitored",
+                "platform": env.platform,
+                "labels": {"tap": "pg"},
+                "log_success": True,
+                "trace": True,
+            },
+        ),
+    }
+    for method in ("counters", "refusals", "routes", "status", "wsgi_app"):
+        calls[f"FlextObservabilityPlatform.{method}"] = (_method_of("platform", method), _no_arguments)
+    return calls
+
+
 CALLS: Final[dict[str, tuple[Getter, Arguments]]] = {
+    **_platform_calls(),
+    **_web_calls(),
     **_alert_value_calls(),
     **_alert_rule_calls(),
     **_alert_service_calls(),
@@ -2299,7 +2612,7 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
     """Use what a set-up call accepted: what set-up lets through must work at runtime (and is stopped)."""
     if isinstance(made, Success):
         made = made.unwrap()
-    if isinstance(made, Failure) or _smoke_alerting(env, made):
+    if isinstance(made, Failure) or _smoke_alerting(env, made) or _smoke_platform_parts(env, made):
         return
     if isinstance(made, top.FlextTracingService):
         try:
@@ -2369,6 +2682,16 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
         isinstance(plan, health.HealthCheckPlan) for plan in (made if isinstance(made, tuple) else (made,))
     ):
         _smoke_plans(env, made if isinstance(made, tuple) else (made,))
+    elif isinstance(made, wsgi.FlextWsgiMiddleware) and getattr(made, "_app", None) is _wsgi_app:
+        body = made(
+            dict(WSGI_ENVIRON), typing.cast("Any", _noop)
+        )  # a hostile app raises what it raises: only ours is served here
+        try:
+            b"".join(body)
+        finally:
+            body.close()  # type: ignore[attr-defined]
+    elif isinstance(made, asgi.FlextAsgiMiddleware) and getattr(made, "_app", None) is _asgi_app:
+        env.loop.run_until_complete(made(dict(ASGI_SCOPE), _asgi_receive, _asgi_send))
     elif isinstance(made, health.CpuProbe | health.MemoryProbe | health.DiskProbe | health.ProcessProbe):
         probing = env.bare_health()  # a probe's own errors are the service's to turn into a fail
         probing.register(made, component="smoke", timeout=QUICK)
@@ -2377,6 +2700,195 @@ def _smoke(  # noqa: C901, PLR0912, PLR0915 - one case per kind of object a set-
         typing.cast(
             "Callable[[], object]", made
         )()  # a decorator that accepted a non-callable must not fail when its result is called
+
+
+def _smoke_platform(env: Env, platform: top.FlextObservabilityPlatform) -> None:
+    """A platform set-up accepted records a metric, traces, logs, reports its status and shuts down at once."""
+    with _thread_errors() as caught:
+        try:
+            recorded = platform.record_metric(_recorded_metric(env)).unwrap()
+            if env.listener.name in platform.plugins.names and ("metric", recorded) not in env.listener.heard:
+                message = "the platform's plugin did not hear of the metric recorded"
+                raise AssertionError(message)
+            with platform.tracing.start_span("smoke") as span:
+                span.set_attribute("k", 1)
+                platform.logger.info("smoke", rows=1)
+            platform.status()
+            platform.counters()
+            platform.metrics.export_prometheus()
+        finally:
+            summary: object = platform.shutdown(QUICK)
+            again: object = platform.shutdown(QUICK)
+            platform.__exit__(None, None, None)  # reads the settings' own shutdown timeout
+    if not isinstance(summary, top.ShutdownSummary) or not (isinstance(again, top.ShutdownSummary) and again.already):
+        message = f"shutdown gave {summary!r}, then {again!r}"
+        raise AssertionError(message)
+    _raise_first(caught)
+
+
+def _smoke_platform_parts(env: Env, made: object) -> bool:
+    """Use a platform, or settings, that set-up accepted; ``False`` when ``made`` is neither."""
+    if isinstance(made, top.FlextObservabilityPlatform):
+        _smoke_platform(env, made)
+    elif isinstance(made, top.PlatformSettings):
+        try:  # the platform's own set-up may refuse settings made by hand
+            platform = env.new_platform(settings=made, load_plugins=None, configure_logs=True)
+        except (TypeError, ValueError):
+            return True
+        _smoke_platform(env, platform)
+    else:
+        return isinstance(made, top.ShutdownSummary)  # a record of what a shutdown did: nothing reads it back
+    return True
+
+
+STATUS_REQUEST: Final = {"PATH_INFO": "/status", "REQUEST_METHOD": "GET", "QUERY_STRING": ""}
+
+
+def _answer(app: Callable[..., object], path: str) -> tuple[str, bytes]:
+    """What a WSGI ``app`` answers to ``GET path``: its status line and body."""
+    started: list[str] = []
+
+    def start_response(status: str, _headers: object, _exc_info: object = None) -> None:
+        started.append(status)
+
+    body = typing.cast("typing.Iterable[bytes]", app({**STATUS_REQUEST, "PATH_INFO": path}, start_response))
+    try:
+        return started[0], b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if callable(close):
+            close()
+
+
+def _smoke_routes(env: Env, made: object, _hostile: object) -> None:
+    """Every route the platform hands out answers a GET."""
+    del env
+    for path, app in typing.cast("dict[str, Callable[..., object]]", made).items():
+        status, _ = _answer(app, path)
+        if not status[:3].isdigit():
+            message = f"{path} answered the status {status!r}"
+            raise AssertionError(message)
+
+
+def _smoke_wsgi(env: Env, made: object, _hostile: object) -> None:
+    """The platform's WSGI app serves ``/metrics`` and ``/status``."""
+    del env
+    app = typing.cast("Callable[..., object]", made)
+    for path in ("/metrics", "/status", "/livez"):
+        status, _ = _answer(app, path)
+        if not status.startswith("200"):
+            message = f"{path} answered {status!r}"
+            raise AssertionError(message)
+
+
+def _smoke_asgi(env: Env, made: object, _hostile: object) -> None:
+    """The platform's ASGI app serves ``/status`` from its pool, and closes."""
+    bridge = typing.cast("Any", made)
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    try:
+        scope = {**ASGI_SCOPE, "path": "/status"}
+        env.loop.run_until_complete(bridge(scope, _asgi_receive, send))
+    finally:
+        bridge.close()
+    if not sent or sent[0].get("status") != 200:
+        message = f"/status over ASGI answered {sent[:1]!r}"
+        raise AssertionError(message)
+
+
+def _smoke_served(env: Env, made: object, _hostile: object) -> None:
+    """A platform that serves answers ``/status`` over HTTP (on loopback only), and stops."""
+    if isinstance(made, Failure):
+        return
+    server = typing.cast("metrics.MetricsServer", made.unwrap() if isinstance(made, Success) else made)
+    try:
+        if server.host == "127.0.0.1":
+            answer = httpx.get(f"http://127.0.0.1:{server.port}/status", timeout=5.0)
+            if answer.status_code != 200:
+                message = f"/status answered {answer.status_code}"
+                raise AssertionError(message)
+    finally:
+        env.close_later(server)
+
+
+def _doubled(rows: int) -> int:
+    return rows * 2
+
+
+async def _doubled_later(rows: int) -> int:
+    return rows * 2
+
+
+def _outcome(call: Callable[[], object]) -> tuple[str, type]:
+    """What calling ``call`` gave, by kind: returned a value of a type, or raised an exception of a type."""
+    try:
+        return "returned", type(call())
+    except Exception as error:  # noqa: BLE001 - what the call raises is what is compared
+        return "raised", type(error)
+
+
+_MONITOR_ARGUMENTS: Final = tuple(inspect.signature(top.flext_monitor_function).parameters)
+
+
+def _smoke_monitor(env: Env, made: object, hostile: object) -> None:
+    """A function monitored by what set-up accepted runs, and returns (or raises) what it would have."""
+    if getattr(made, "__wrapped__", None) is hostile and callable(hostile):  # used bare, over the hostile value
+        monitored = typing.cast("Callable[[], object]", made)
+        expected, got = _outcome(typing.cast("Callable[[], object]", hostile)), _outcome(monitored)
+        if got != expected:
+            message = f"monitored, it {got[0]} {got[1].__name__}; alone, it {expected[0]} {expected[1].__name__}"
+            raise AssertionError(message)
+        return
+    decorate = typing.cast("Callable[[Callable[..., Any]], Callable[..., Any]]", made)
+    try:  # decorating is set-up too: labels that do not fit the service's monitored functions are refused then
+        monitored = decorate(_doubled)
+    except (TypeError, ValueError) as refused:
+        if any(argument in str(refused) for argument in _MONITOR_ARGUMENTS):
+            return
+        raise
+    answers = (monitored(21), env.loop.run_until_complete(decorate(_doubled_later)(21)))
+    if answers != (42, 42):
+        message = f"the monitored functions gave {answers!r}, not (42, 42)"
+        raise AssertionError(message)
+    error = ValueError("the function's own")
+    try:
+        decorate(_raise_this)(error)
+    except ValueError as raised:
+        if raised is not error:
+            raise
+    else:
+        message = "the monitored function did not raise its own exception"
+        raise AssertionError(message)
+
+
+def _raise_this(error: BaseException) -> typing.NoReturn:
+    raise error
+
+
+SMOKES: Final[dict[str, Callable[[Env, object, object], None]]] = {
+    "FlextObservabilityPlatform.asgi_app": _smoke_asgi,
+    "FlextObservabilityPlatform.routes": _smoke_routes,
+    "FlextObservabilityPlatform.serve": _smoke_served,
+    "FlextObservabilityPlatform.wsgi_app": _smoke_wsgi,
+    "flext_monitor_function": _smoke_monitor,
+}
+"""Set-up calls whose result is used in its own way (instead of by its type)."""
+
+
+def _restore_process_state(env: Env) -> None:
+    """Forget the default platform a call may have made or set, and put logging back on the application's stream."""
+    top.reset_platform()
+    top.configure_logging(format="json", stream=env.stream, level="debug")
+
+
+CLEAN_UP: Final[dict[str, Callable[[Env], None]]] = dict.fromkeys(
+    ["FlextObservabilityPlatform", "PlatformSettings", "configure", "flext_monitor_function", "get_platform"],
+    _restore_process_state,
+)
+"""Calls that may change the process's state (the default platform, logging): what undoes it after each call."""
 
 
 @contextlib.contextmanager
@@ -2558,6 +3070,15 @@ def _smoke_plans(env: Env, plans: tuple[health.HealthCheckPlan, ...]) -> None:
 
 def judge(env: Env, name: str, slot: tuple[str, str | None], hostile: object) -> str | None:
     """Call ``name`` with ``hostile`` in ``slot``; the rule it broke, or ``None``."""
+    try:
+        return _judged(env, name, slot, hostile)
+    finally:
+        clean_up = CLEAN_UP.get(name)
+        if clean_up is not None:
+            clean_up(env)
+
+
+def _judged(env: Env, name: str, slot: tuple[str, str | None], hostile: object) -> str | None:
     getter, arguments = CALLS[name]
     function = getter(env)
     signature = _signature(function)
@@ -2580,6 +3101,8 @@ def judge(env: Env, name: str, slot: tuple[str, str | None], hostile: object) ->
     try:
         if role == RUNTIME:
             _follow_up(env, result)
+        elif name in SMOKES:
+            SMOKES[name](env, result, hostile)
         else:
             _smoke(env, result, hostile, decorator=name in DECORATORS)
             if name in AFTER_SETUP and not isinstance(result, Failure):

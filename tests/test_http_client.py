@@ -422,6 +422,35 @@ def test_a_pause_answering_shutdown_stops_the_retries(serve: Serve) -> None:
     assert error.status == 503
 
 
+def test_a_cancel_event_ends_a_pause_at_once_and_no_attempt_follows() -> None:
+    """A sender waiting 5 s between retries stops as soon as its cancel event is set, well before the pause ends."""
+    cancel = threading.Event()
+    client = HttpClient(jitter=lambda: 1.0)
+    retry = RetryPolicy(attempts=10, backoff=5.0, max_pause=5.0)
+    results: list[Result[HttpResponse, HttpError]] = []
+    sender = threading.Thread(
+        target=lambda: results.append(
+            client.send("GET", f"http://127.0.0.1:{free_port()}/", timeout=60.0, retry=retry, cancel=cancel)
+        )
+    )
+    sender.start()
+    time.sleep(0.2)  # the first attempt was refused; the sender now waits out its 5 s pause
+    cancel.set()
+    sender.join(2.0)
+    assert not sender.is_alive()
+    assert failure_of(results[0]).attempts == 1
+
+
+def test_jitter_leaves_the_shared_random_state_alone() -> None:
+    """Retrying draws jitter from the client's own generator: the process's random module is not moved."""
+    import random  # noqa: PLC0415 - only this test reads the shared generator
+
+    before = random.getstate()
+    client = HttpClient(pause=Pauses())
+    client.send("GET", f"http://127.0.0.1:{free_port()}/", timeout=5.0, retry=RetryPolicy(attempts=3, backoff=0.01))
+    assert random.getstate() == before
+
+
 @pytest.mark.parametrize("status", [400, 404, 500])
 def test_answers_outside_retry_statuses_are_not_retried(serve: Serve, status: int) -> None:
     """Ensures only the statuses of ``retry_statuses`` are tried again: a 4xx or a 500 is sent once."""

@@ -152,3 +152,46 @@ def test_two_different_exceptions_give_two_events(tracing: FlextTracingService) 
         span.record_exception(ValueError("one"))
         span.record_exception(ValueError("two"))
     assert len(span.events or ()) == 2  # type: ignore[union-attr]
+
+
+class _Refusing:
+    """An exporter that answers something other than ``Success(number of spans)``."""
+
+    def export(self, spans: object, timeout: float) -> object:
+        """Answer ``True``, as a careless exporter might."""
+        del spans, timeout
+        return True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Nothing to stop."""
+        del timeout
+        return True
+
+
+class _Raising(_Refusing):
+    """An exporter whose export raises."""
+
+    def export(self, spans: object, timeout: float) -> object:
+        """Raise."""
+        del spans, timeout
+        message = "collector unreachable"
+        raise ConnectionError(message)
+
+
+def test_a_failing_exporter_is_logged_once_per_kind_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    """Ten batches to an exporter that refuses and one that raises: one log line each, every span counted."""
+    exporters = [_Refusing(), _Raising()]
+    service = FlextTracingService(exporters=exporters, max_export_batch_size=1)  # type: ignore[arg-type]
+    try:
+        with caplog.at_level(logging.WARNING):
+            for index in range(10):
+                with service.start_span(f"step {index}"):
+                    pass
+                assert service.force_flush(5.0)
+        counts = service.counts()
+    finally:
+        service.shutdown(1.0)
+    lines = [record.getMessage() for record in caplog.records if "span exporter" in record.getMessage()]
+    assert len([line for line in lines if "did not take" in line]) == 1
+    assert len([line for line in lines if "raised" in line]) == 1
+    assert counts.failed == 10

@@ -295,6 +295,10 @@ class RedactionPolicy:
         repr=False,
         default=Factory(_compile_key_pattern, takes_self=True),
     )
+    # The answers of is_sensitive_key so far: keys repeat (span attributes, log fields), and the answer is a
+    # pure function of the policy and the key, so remembering it changes no result. Bounded: once full,
+    # further keys are read each time.
+    _sensitive: dict[str, bool] = field(init=False, eq=False, repr=False, factory=dict)
 
 
 def redaction_policy(  # noqa: PLR0913 - one argument per setting, all keyword-only
@@ -388,6 +392,22 @@ def is_sensitive_key(policy: RedactionPolicy, key: object) -> bool:
     if not issubclass(type(key), str):
         return False
     text = str.__str__(key)
+    known = policy._sensitive  # noqa: SLF001 - the policy's own memo
+    answer = known.get(text)
+    if answer is None:
+        answer = _read_sensitive(policy, text)
+        if len(known) < MAX_REMEMBERED_KEYS and len(text) <= MAX_REMEMBERED_KEY_LENGTH and text.isascii():
+            known[text] = answer
+    return answer
+
+
+MAX_REMEMBERED_KEYS: Final = 1024
+"""Keys whose sensitivity a policy remembers: with their length limit, the memo stays under about 150 KB."""
+MAX_REMEMBERED_KEY_LENGTH: Final = 64
+"""Longer keys, and keys that are not ASCII, are read each time, never remembered."""
+
+
+def _read_sensitive(policy: RedactionPolicy, text: str) -> bool:
     if _has_key_word(policy, _key_text(text)):
         return True
     # Case that follows no convention ("passWord", "xsrF") must not hide a key

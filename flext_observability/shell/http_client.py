@@ -38,6 +38,7 @@ import math
 import random
 import socket
 import ssl
+import threading
 import time
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -393,7 +394,7 @@ class HttpClient:
         self.max_header_bytes = max_header_bytes
         self._ssl_context = ssl_context
 
-    def send(
+    def send(  # noqa: PLR0913 - the request, its deadline, its retries and its cancellation
         self,
         method: str,
         url: str,
@@ -402,8 +403,14 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         timeout: float,
         retry: RetryPolicy = NO_RETRY,
+        cancel: threading.Event | None = None,
     ) -> Result[HttpResponse, HttpError]:
-        """Send the request within ``timeout`` seconds in all, retrying as ``retry`` allows; never raises."""
+        """Send the request within ``timeout`` seconds in all, retrying as ``retry`` allows; never raises.
+
+        Once ``cancel`` is set no further attempt starts: a pause between
+        attempts ends at once and the last failure is returned (the owner of
+        the request is shutting down).
+        """
         target = redact_text(DEFAULT_POLICY, url)
         extra = dict(headers or {})
         checked = _check_request(method, url, extra)
@@ -417,7 +424,7 @@ class HttpClient:
         request = _encode(method, checked, extra, body)
         failure = HttpError(target=target, message=f"timed out: no answer within {seconds:g} s", attempts=0)
         for attempt in range(retry.attempts):
-            if deadline.left() <= 0:
+            if deadline.left() <= 0 or (attempt and cancel is not None and cancel.is_set()):
                 break
             result = self._attempt(checked, request, deadline, target, attempt + 1)
             if isinstance(result, HttpResponse):
@@ -426,9 +433,15 @@ class HttpClient:
             if not retry.retries(failure.status) or attempt + 1 == retry.attempts:
                 break
             wait = retry.pause_before(attempt, retry_after=failure.retry_after, jitter=self._jitter())
-            if deadline.left() <= wait or self._pause(wait):
+            if deadline.left() <= wait or self._paused_out(wait, cancel):
                 break
         return Failure(failure)
+
+    def _paused_out(self, wait: float, cancel: threading.Event | None) -> bool:
+        """Pause ``wait`` seconds before the next attempt; ``True`` to give up instead (a shutdown)."""
+        if cancel is not None and self._pause is _sleep:
+            return cancel.wait(wait)  # the real pause wakes as soon as the owner shuts down
+        return self._pause(wait) or (cancel is not None and cancel.is_set())
 
     def _attempt(
         self,
@@ -509,8 +522,12 @@ def _sleep(seconds: float) -> bool:
     return False
 
 
+_JITTER: Final = random.Random()  # noqa: S311 - jitter, not a secret
+"""The client's own generator: drawing jitter never moves the process's shared ``random`` state."""
+
+
 def _uniform_jitter() -> float:
-    return random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not a secret
+    return _JITTER.uniform(0.5, 1.5)
 
 
 DEFAULT_CLIENT: Final = HttpClient()

@@ -24,6 +24,7 @@ of one span's memory.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,9 +38,11 @@ from flext_observability.core.limits import (
     MAX_ATTRIBUTE_VALUE_LENGTH,
     MAX_ATTRIBUTES,
     MAX_EVENTS,
+    MAX_INT64,
     MAX_LINKS,
     MAX_NAME_LENGTH,
     MAX_SPAN_BYTES,
+    MIN_INT64,
 )
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, is_sensitive_key, redact_text
 from flext_observability.core.tracing.span import MAX_TRACE_STATE_LENGTH
@@ -365,14 +368,17 @@ def limit_attribute(
         key = str.__str__(key)  # a subclass's own methods may raise or lie
     if not key or len(key) > MAX_NAME_LENGTH or not is_encodable(key):
         return None, False
-    problems: Problems = []
     length, items = limits.max_attribute_length, limits.max_array_length
+    policy = limits.redaction
+    plain = _plain_attribute(key, value, length, policy)
+    if plain is not None:
+        return plain, False
+    problems: Problems = []
     # Cut first, then check: a value longer than the limit is kept, truncated, as OpenTelemetry does.
     precut, cut = _precut(value, length, items)
     checked = check_attribute_value(problems, "value", precut)
     if checked is None:
         return None, False
-    policy = limits.redaction
     if is_sensitive_key(policy, key):
         return policy.replacement, False
     if isinstance(checked, str):
@@ -381,6 +387,25 @@ def limit_attribute(
         checked = tuple(redact_text(policy, item) if isinstance(item, str) else item for item in checked)
     truncated, recut = _truncate(checked, length, items)
     return truncated, cut or recut
+
+
+def _plain_attribute(key: str, value: object, length: int, policy: RedactionPolicy) -> AttributeValue | None:
+    """The common cases, answered as the general path would, quickly; ``None`` for every other value.
+
+    A plain ``bool``, finite ``float`` or 64-bit ``int``, and a plain text
+    within ``length`` that stays within it once redacted.
+    """
+    if type(value) is bool or (type(value) is float and math.isfinite(value)):
+        return policy.replacement if is_sensitive_key(policy, key) else value
+    if type(value) is int and MIN_INT64 <= value <= MAX_INT64:
+        return policy.replacement if is_sensitive_key(policy, key) else value
+    if type(value) is str and len(value) <= length and is_encodable(value):
+        if is_sensitive_key(policy, key):
+            return policy.replacement
+        text = redact_text(policy, value)
+        if len(text) <= length:
+            return text
+    return None
 
 
 def attribute_problem(key: object, value: object, limits: SpanLimits = DEFAULT_LIMITS) -> str:

@@ -244,6 +244,8 @@ def parse_tracestate(header: object) -> TraceState:
     >>> parse_tracestate("rojo=1,congo=2,rojo=3").entries, len(parse_tracestate("rojo=1,Congo=2"))
     ((('rojo', '1'), ('congo', '2')), 0)
     """
+    if header is None or (type(header) is str and not header):
+        return EMPTY_TRACE_STATE  # no header: nothing to read (and no error to build)
     values = read_header_values(header, "tracestate", MAX_TRACESTATE_HEADER_LENGTH)
     if isinstance(values, FlextFieldError):
         return EMPTY_TRACE_STATE

@@ -206,6 +206,7 @@ class Outbox:
 
     def _fresh(self) -> None:
         self._changed = threading.Condition(self._lock)
+        self._cancel = threading.Event()
         self._queue: deque[tuple[bytes, int]] = deque()
         self._queued_alerts = 0
         self._queued_bytes = 0
@@ -281,10 +282,15 @@ class Outbox:
                 self._queued_bytes -= len(body)
                 self._busy = count
             result = self._client.send(
-                "POST", self.url, body=body, headers=self._headers, timeout=self._timeout, retry=self._retry
+                "POST",
+                self.url,
+                body=body,
+                headers=self._headers,
+                timeout=self._timeout,
+                retry=self._retry,
+                cancel=self._cancel,
             )
             with self._lock:
-                self._busy = 0
                 if isinstance(result, Failure):
                     self._stats = self._stats + SinkStats(failed=count)
                     first = "failed" not in self._warned
@@ -292,7 +298,6 @@ class Outbox:
                 else:
                     self._stats = self._stats + SinkStats(sent=count)
                     first = False
-                self._changed.notify_all()
             if first:
                 _LOG.warning(
                     "the alert sink %r could not deliver %d alerts: %s; further failures are only counted",
@@ -300,6 +305,9 @@ class Outbox:
                     count,
                     redact_text(DEFAULT_POLICY, str(result.failure())),
                 )
+            with self._lock:  # only now is the batch done: a flush returns after its log line
+                self._busy = 0
+                self._changed.notify_all()
 
     def flush(self, timeout: float) -> bool:
         """Wait at most ``timeout`` seconds until nothing is queued or in flight; ``True`` when so."""
@@ -313,10 +321,15 @@ class Outbox:
             return True
 
     def shutdown(self, timeout: float) -> bool:
-        """Send what is queued within ``timeout`` seconds, then take nothing more; ``True`` when all went out."""
+        """Send what is queued within ``timeout`` seconds, then take nothing more; ``True`` when all went out.
+
+        A delivery still retrying then makes no further attempt: the thread
+        ends with the attempt in progress (at most ``timeout`` of the sink).
+        """
         delivered = self.flush(timeout)
         with self._lock:
             self._closed = True
+            self._cancel.set()
             self._changed.notify_all()
         return delivered
 

@@ -79,6 +79,7 @@ OK: Final[Result[None, FlextValidationError]] = Success(None)
 """The result of every successful operation: one shared object, no allocation."""
 
 _INF: Final = math.inf
+_now: Final = time.time
 _MAX_EXACT: Final = 2**53
 _OVERFLOW_PAIRS: Final[LabelPairs] = ((OVERFLOW_LABEL, "true"),)
 # Integers of more bits than this have more than MAX_LABEL_VALUE_BYTES digits; they are
@@ -658,8 +659,8 @@ class Histogram(Series):
         index = bisect_left(self._bounds, number)
         span = current_span_ids()
         exemplar = None
-        if span is not None and getattr(span, "sampled", False) is True:
-            exemplar = Exemplar(span.trace_id, span.span_id, number, time.time())
+        if span is not None and getattr(span, "sampled", False) is True:  # ids bound by hand have no "sampled"
+            exemplar = Exemplar(span.trace_id, span.span_id, number, _now())
         with self._lock:
             total = self._sum + number
             if -_INF < total < _INF:

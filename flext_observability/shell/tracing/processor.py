@@ -251,6 +251,7 @@ class BatchSpanProcessor:
     def _fresh_state(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._warned: set[tuple[int, str]] = set()
         self._queue: deque[Span] = deque()
         self._queued_bytes = 0
         self._worker: threading.Thread | None = None
@@ -390,14 +391,31 @@ class BatchSpanProcessor:
             try:
                 result = exporter.export(entities, self.export_timeout)
             except Exception:  # noqa: BLE001 - a user's exporter must not stop the others
-                _LOG.exception("span exporter %r raised", exporter)
+                if self._first_warning(exporter, "raised"):
+                    _LOG.exception("span exporter %r raised (further failures of it are only counted)", exporter)
                 all_taken = False
                 continue
             if not (isinstance(result, Success) and result.unwrap() == len(entities)):
                 all_taken = False
-                _LOG.warning("span exporter %r did not take a batch of %d: %s", exporter, len(entities), result)
+                if self._first_warning(exporter, "refused"):
+                    _LOG.warning(
+                        "span exporter %r did not take a batch of %d: %s (further ones are only counted; an "
+                        "exporter returns Success(number of spans taken))",
+                        exporter,
+                        len(entities),
+                        result,
+                    )
         exported = len(batch) if all_taken else 0
         return exported, len(batch) - exported
+
+    def _first_warning(self, exporter: object, kind: str) -> bool:
+        """Whether this is the first failure of ``kind`` of ``exporter`` (each is logged once, then counted)."""
+        key = (id(exporter), kind)
+        with self._lock:
+            if key in self._warned:
+                return False
+            self._warned.add(key)
+            return True
 
     # --- flushing and shutting down ---------------------------------------------
 

@@ -27,7 +27,7 @@ dropped and counted in ``dropped_attributes``, ``dropped_events`` or
 from __future__ import annotations
 
 import traceback
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from flext_observability.core.checks import describe
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
@@ -144,10 +144,8 @@ class Span:
             trace_id=self.trace_id, span_id=self.span_id, sampled=True, random=self.random, trace_state=self.trace_state
         )
 
-    @property
-    def sampled(self) -> bool:
-        """Always ``True``: only sampled spans record."""
-        return True
+    sampled: ClassVar[bool] = True
+    """Always ``True``: only sampled spans record (a class attribute: histograms read it on every observation)."""
 
     def is_recording(self) -> bool:
         """Whether the span still records (it has not ended)."""
@@ -515,10 +513,8 @@ class NonRecordingSpan:
             trace_state=self.trace_state,
         )
 
-    @property
-    def sampled(self) -> bool:
-        """Always ``False``."""
-        return False
+    sampled: ClassVar[bool] = False
+    """Always ``False``."""
 
     def is_recording(self) -> bool:
         """Always ``False``."""

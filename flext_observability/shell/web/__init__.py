@@ -1,0 +1,1 @@
+"""The service edges: middleware for WSGI and ASGI servers, and instrumented outgoing calls."""
