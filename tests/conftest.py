@@ -22,9 +22,12 @@ def prometheus_factory() -> Iterator[PrometheusFactory]:
     started: list[PrometheusServer] = []
 
     def start(
-        jobs: Sequence[ScrapeJob], scrape_interval: str = "1s", extra_config: Mapping[str, Any] | None = None
+        jobs: Sequence[ScrapeJob],
+        scrape_interval: str = "1s",
+        extra_config: Mapping[str, Any] | None = None,
+        features: Sequence[str] = (),
     ) -> PrometheusServer:
-        server = PrometheusServer(jobs, scrape_interval, extra_config)
+        server = PrometheusServer(jobs, scrape_interval, extra_config, features)
         # Tracked before start, so that even a failed start is cleaned up.
         started.append(server)
         return server.start()

@@ -634,7 +634,11 @@ class PrometheusFactory(Protocol):
     """The ``prometheus_factory`` fixture: start a Prometheus for some jobs, stopped at teardown."""
 
     def __call__(
-        self, jobs: Sequence[ScrapeJob], scrape_interval: str = "1s", extra_config: Mapping[str, Any] | None = None
+        self,
+        jobs: Sequence[ScrapeJob],
+        scrape_interval: str = "1s",
+        extra_config: Mapping[str, Any] | None = None,
+        features: Sequence[str] = (),
     ) -> PrometheusServer:
-        """Start a Prometheus scraping ``jobs``; it is stopped when the test ends."""
+        """Start a Prometheus scraping ``jobs`` (``features`` as ``--enable-feature``); stopped when the test ends."""
         ...

@@ -271,6 +271,7 @@ ROLES: Final[dict[str, str]] = {
     "FlextTracingService": SETUP,
     "FlextTracingService.from_environment": SETUP,
     "FlextTracingService.counts": RUNTIME,
+    "FlextTracingService.add_start_hook": SETUP,
     "FlextTracingService.current_span": RUNTIME,
     "FlextTracingService.extract": RUNTIME,
     "FlextTracingService.force_flush": RUNTIME,
@@ -625,6 +626,7 @@ ROLES: Final[dict[str, str]] = {
     "FlextPlugin.on_health_change": NOT_FUZZED,
     "FlextPlugin.on_metric_recorded": NOT_FUZZED,
     "FlextPlugin.on_span_end": NOT_FUZZED,
+    "FlextPlugin.on_span_start": NOT_FUZZED,
     "PlatformSettings": SETUP,
     "ShutdownSummary": SETUP,
     "configure": SETUP,
@@ -673,7 +675,13 @@ WHY_NOT_FUZZED: Final[dict[str, str]] = {
     **dict.fromkeys(
         [
             f"FlextPlugin.{hook}"
-            for hook in ("on_alert_transition", "on_health_change", "on_metric_recorded", "on_span_end")
+            for hook in (
+                "on_alert_transition",
+                "on_health_change",
+                "on_metric_recorded",
+                "on_span_end",
+                "on_span_start",
+            )
         ],
         "a hook of the users' plugins: the platform calls it, and what it raises is counted, never passed on",
     ),
@@ -1381,6 +1389,10 @@ def _service_calls() -> dict[str, tuple[Getter, Arguments]]:
                 "schedule_delay": QUICK,
                 "export_timeout": QUICK,
             },
+        ),
+        "FlextTracingService.add_start_hook": (
+            lambda _env: top.FlextTracingService(exporters=[top.InMemorySpanRepository()]).add_start_hook,
+            lambda _env: {"hook": _noop},
         ),
         "FlextTracingService.from_environment": (
             lambda _env: top.FlextTracingService.from_environment,

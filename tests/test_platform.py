@@ -384,8 +384,13 @@ class _Recorder:
     def on_metric_recorded(self, metric: object) -> None:
         self.calls.append(("metric", getattr(metric, "name", None)))
 
+    def on_span_start(self, span: object) -> None:
+        self.calls.append(("started", getattr(span, "name", None)))
+        span.set_attribute("plugin.saw_start", value=True)  # type: ignore[attr-defined]
+
     def on_span_end(self, span: object) -> None:
         self.calls.append(("span", getattr(span, "name", None)))
+        self.calls.append(("saw_start", getattr(span, "attributes", {}).get("plugin.saw_start")))
 
     def on_alert_transition(self, alert: object) -> None:
         self.calls.append(("alert", getattr(getattr(alert, "status", None), "value", None)))
@@ -398,6 +403,9 @@ class _Raising:
     """A plugin whose every hook raises."""
 
     name = "raising"
+
+    def on_span_start(self, span: object) -> None:
+        raise RuntimeError(span)
 
     def on_span_end(self, span: object) -> None:
         raise RuntimeError(span)
@@ -437,6 +445,9 @@ def test_plugins_hear_of_every_signal_and_a_raising_one_is_isolated(caplog: pyte
         exposition = platform.metrics.export_prometheus().unwrap()
     assert ("metric", "rows_total") in recorder.calls
     assert recorder.calls.count(("span", "step")) == 2
+    assert recorder.calls.count(("started", "step")) == 2
+    assert recorder.calls.count(("saw_start", True)) == 2  # what on_span_start set is on the ended span
+    assert failures[("raising", "on_span_start")] == 2
     assert ("alert", "firing") in recorder.calls
     assert ("health", None) in recorder.calls
     assert failures[("raising", "on_metric_recorded")] == 2

@@ -13,6 +13,7 @@ import pytest
 from otlp_receiver import OtlpReceiver, attributes_of, down_endpoint
 from servers import Alertmanager, PrometheusFactory, Pushgateway, ScrapeJob, http_request
 
+from flext_observability import flext_monitor_function
 from flext_observability.core.alerts.expressions import threshold
 from flext_observability.core.alerts.rules import alert_rule
 from flext_observability.platform.default import reset_platform
@@ -49,14 +50,31 @@ def test_prometheus_scrapes_every_signal_from_serve(prometheus_factory: Promethe
         platform.health.check_health(None)
         with platform.tracing.start_span("load"):
             pass
+
+        @flext_monitor_function("load_orders", platform=platform)
+        def load_orders() -> int:
+            return 7
+
+        assert load_orders() == 7
         server = platform.serve().unwrap()
         assert http_request("GET", f"http://127.0.0.1:{server.port}/readyz").status == 200
-        prometheus = prometheus_factory([ScrapeJob("platform", f"127.0.0.1:{server.port}")])
+        jobs = [ScrapeJob("platform", f"127.0.0.1:{server.port}")]
+        prometheus = prometheus_factory(jobs, features=["exemplar-storage"])
         target = prometheus.wait_for_scrape("platform")
         assert target["health"] == "up", target.get("lastError")
         assert prometheus.query("orders_loaded_total")[0]["value"][1] == "7"
         assert prometheus.query('flext_health_check_status{component="db"}')[0]["value"][1] == "1"
         assert prometheus.query("flext_observability_spans_started_total")
+        assert prometheus.query('flext_function_calls_total{function="load_orders",outcome="success"}')
+        now = time.time()
+        exemplars = prometheus.api(
+            "query_exemplars", query="flext_function_duration_seconds_bucket", start=str(now - 300), end=str(now + 60)
+        )
+        platform.tracing.force_flush(5)
+        traced = {span.trace_id for span in platform.spans.spans() if span.name == "load_orders"}
+        found = {exemplar["labels"]["trace_id"] for entry in exemplars for exemplar in entry["exemplars"]}
+        assert found, "Prometheus stored no exemplar of the decorated function's duration"
+        assert found <= traced  # each links to the trace of a call
 
 
 def test_a_rule_on_the_platform_reaches_a_real_alertmanager(alertmanager: Alertmanager) -> None:

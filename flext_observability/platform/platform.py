@@ -405,6 +405,8 @@ class FlextObservabilityPlatform:
         """The most recent spans, for ``/status`` and for queries."""
         self.tracing: Final = self._make_tracing(settings, exporters, clock, id_generator)
         """Spans in context, propagation, sampling and export."""
+        if self.plugins.wants("on_span_start"):
+            self.tracing.add_start_hook(partial(self.plugins.call, "on_span_start"))
 
         if configure_logs:
             configure_logging(

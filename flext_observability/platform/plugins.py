@@ -42,13 +42,14 @@ if TYPE_CHECKING:
     from flext_observability.core.tracing.span import FlextSpan
     from flext_observability.core.values import HealthStatus
     from flext_observability.shell.health.service import HealthRun
+    from flext_observability.shell.tracing.span import Span
 
 _LOG: Final = library_logger("flext_observability.plugins")
 
 ENTRY_POINT_GROUP: Final = "flext_observability.plugins"
 """The entry-point group the platform loads plugins from."""
 
-HOOKS: Final = ("on_metric_recorded", "on_span_end", "on_alert_transition", "on_health_change")
+HOOKS: Final = ("on_metric_recorded", "on_span_start", "on_span_end", "on_alert_transition", "on_health_change")
 """The hook methods a plugin may have, each optional."""
 
 LOAD: Final = "load"
@@ -68,6 +69,9 @@ class FlextPlugin(Protocol):
     - ``on_metric_recorded(metric)``: a :class:`FlextMetric` entity was
       recorded through ``platform.record_metric`` (not every instrument
       update: those are the hot path and call nothing).
+    - ``on_span_start(span)``: a sampled span started (called in the thread
+      that starts it, before the traced code runs; the span is live: the
+      plugin may set attributes on it).
     - ``on_span_end(span)``: a sampled span ended and reached the platform's
       exporters (called in the export thread, in batches' order).
     - ``on_alert_transition(alert)``: an alert started firing or was resolved
@@ -80,6 +84,10 @@ class FlextPlugin(Protocol):
 
     def on_metric_recorded(self, metric: FlextMetric) -> object:
         """Hear of a metric entity recorded through the platform."""
+        ...
+
+    def on_span_start(self, span: Span) -> object:
+        """Hear of a sampled span that started."""
         ...
 
     def on_span_end(self, span: FlextSpan) -> object:

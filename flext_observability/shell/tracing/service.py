@@ -480,6 +480,7 @@ class FlextTracingService:
             time_ns=self._now_ns,
         )
         self._on_start = self.processor.on_start
+        self._start_hooks: tuple[Callable[[Span], object], ...] = ()
         # The spans this service makes are ours: they skip the public hook's check of what it was given.
         self._on_end = self.processor._end  # noqa: SLF001 - the processor is this service's own part
         self._parent_based_root: Sampler | None = (
@@ -706,14 +707,40 @@ class FlextTracingService:
         if attributes is not None:
             span.set_attributes(attributes)
         if links is not None:
-            try:
-                for link in links:
-                    span.add_link(link)
-            except Exception:  # noqa: BLE001 - an iterable that fails adds no more links
-                span.dropped_links += 1
-                self._refuse("invalid_link", "links must be an iterable of span contexts; reading it failed")
+            self._add_links(span, links)
         self._on_start()
+        if self._start_hooks:
+            self._call_start_hooks(span)
         return span
+
+    def _add_links(self, span: Span, links: Iterable[SpanContext]) -> None:
+        try:
+            for link in links:
+                span.add_link(link)
+        except Exception:  # noqa: BLE001 - an iterable that fails adds no more links
+            span.dropped_links += 1
+            self._refuse("invalid_link", "links must be an iterable of span contexts; reading it failed")
+
+    def add_start_hook(self, hook: Callable[[Span], object]) -> None:
+        """Have ``hook(span)`` hear of every sampled span as it starts, in the thread that starts it.
+
+        The seam of the platform's ``on_span_start`` plugins. A hook may set
+        attributes on the span; one that raises is counted
+        (``start_hook_raised``), logged once, and the span goes on. Set-up:
+        a ``hook`` that is not callable raises a ``TypeError``.
+        """
+        given: object = hook
+        if not callable(given):
+            message = f"hook must be a function taking the span that starts, not {describe(hook)}"
+            raise TypeError(message)
+        self._start_hooks = (*self._start_hooks, hook)
+
+    def _call_start_hooks(self, span: Span) -> None:
+        for hook in self._start_hooks:
+            try:
+                hook(span)
+            except Exception:  # noqa: BLE001 - a hook must never stop a span
+                self._refuse("start_hook_raised", "a span start hook raised; the span goes on")
 
     def _sample_root(self, trace_id: str) -> bool:
         if self._always_off:
