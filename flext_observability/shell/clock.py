@@ -7,7 +7,7 @@ takes a ``clock``.
 from __future__ import annotations
 
 import time as _time
-from typing import Protocol, final, runtime_checkable
+from typing import Protocol, cast, final, runtime_checkable
 
 
 @runtime_checkable
@@ -48,3 +48,21 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+def checked_clock(clock: object) -> Clock:
+    """``clock``, or a :class:`SystemClock` for ``None``; a ``TypeError`` naming it when it has no ``monotonic()``.
+
+    The one set-up check of every ``clock=`` argument. The message names the
+    type only: a hostile object's ``repr`` is never called.
+    """
+    if clock is None:
+        return SystemClock()
+    try:
+        monotonic = getattr(clock, "monotonic", None)
+    except Exception:  # noqa: BLE001 - a property that raises is no clock either
+        monotonic = None
+    if not callable(monotonic):
+        message = f"clock must be a Clock (with monotonic()), got a value of type {type(clock).__name__}"
+        raise TypeError(message)
+    return cast("Clock", clock)

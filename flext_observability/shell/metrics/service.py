@@ -49,7 +49,7 @@ from flext_observability.core.metrics.metric import FlextMetric, validate_metric
 from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import MetricKind
-from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.clock import Clock, checked_clock
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import adopt_lock, fork_safe_lock
 from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
@@ -125,7 +125,7 @@ class FlextMetricsService:
             message = f"redaction must be a RedactionPolicy (see redaction_policy()), got {describe(given)}"
             raise TypeError(message)
         self._redaction = redaction
-        self._clock = _checked_clock(clock)
+        self._clock = checked_clock(clock)
         self._lock = fork_safe_lock()
         self._families: dict[str, Family] = {}
         self._callbacks: dict[str, CallbackFamily] = {}
@@ -605,20 +605,6 @@ def _checked_cap(name: str, value: object, least: int) -> int:
         message = f"{name} must be an integer of at least {least}, got {shown}"
         raise ValueError(message)
     return number
-
-
-def _checked_clock(clock: object) -> Clock:
-    """``clock``, or the system's for ``None``; a ``TypeError`` naming it when it has no ``monotonic()``."""
-    if clock is None:
-        return SystemClock()
-    try:
-        monotonic = getattr(clock, "monotonic", None)
-    except Exception:  # noqa: BLE001 - a property that raises is no clock either
-        monotonic = None
-    if not callable(monotonic):
-        message = f"clock must be a Clock (with monotonic()), got {describe(clock)}"
-        raise TypeError(message)
-    return cast("Clock", clock)
 
 
 def _text(error: BaseException) -> str:

@@ -110,7 +110,7 @@ from returns.result import Failure
 
 from flext_observability.core.checks import describe
 from flext_observability.core.values import SpanKind, SpanStatusCode
-from flext_observability.shell.clock import SystemClock
+from flext_observability.shell.clock import checked_clock
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -205,7 +205,7 @@ class FlextHttpClientInstrumentation:
         if not issubclass(type(given[1]), FlextMetricsService):
             message = f"metrics must be a FlextMetricsService, got {_described(given[1])}"
             raise TypeError(message)
-        addresses, monotonic = _checked_max_addresses(max_addresses), _checked_clock(clock)
+        addresses, monotonic = _checked_max_addresses(max_addresses), checked_clock(clock).monotonic
         duration = metrics.histogram(
             CLIENT_DURATION,
             "Seconds from handing an outgoing request to the client until its response headers arrived or it failed.",
@@ -623,20 +623,6 @@ def _has_methods(value: object, *names: str) -> bool:
         return all(callable(getattr(value, name, None)) for name in names)
     except Exception:  # noqa: BLE001 - an object whose attributes raise has no usable methods
         return False
-
-
-def _checked_clock(clock: object) -> Callable[[], float]:
-    """The monotonic time of ``clock`` (the system's for ``None``); a ``TypeError`` naming it otherwise."""
-    if clock is None:
-        return SystemClock.monotonic
-    try:
-        monotonic = getattr(clock, "monotonic", None)
-    except Exception:  # noqa: BLE001 - a property that raises is no clock either
-        monotonic = None
-    if not callable(monotonic):
-        message = f"clock must be a Clock (with monotonic()), got {_described(clock)}"
-        raise TypeError(message)
-    return cast("Callable[[], float]", monotonic)
 
 
 def _checked_max_addresses(value: object) -> int:

@@ -43,7 +43,7 @@ from flext_observability.core.errors import FlextErrorCode, FlextValidationError
 from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, parse_baggage
 from flext_observability.core.tracing.traceparent import parse_trace_context, parse_traceparent
 from flext_observability.core.values import SpanStatusCode
-from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.clock import Clock, checked_clock
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -299,7 +299,7 @@ class ServerRecorder:
         self._max_routes = _checked_max_routes(max_routes)
         self.tracing = tracing
         self.record_path = record_path
-        self.monotonic: Callable[[], float] = _checked_clock(clock).monotonic
+        self.monotonic: Callable[[], float] = checked_clock(clock).monotonic
         self.duration: Histogram = _defined(
             metrics.histogram(
                 REQUEST_DURATION,
@@ -409,19 +409,6 @@ def checked_app(app: object, kind: str) -> object:
         message = f"app must be a {kind} application (a callable), got {describe(app)}"
         raise TypeError(message)
     return app
-
-
-def _checked_clock(clock: object) -> Clock:
-    if clock is None:
-        return SystemClock()
-    try:
-        monotonic = getattr(clock, "monotonic", None)
-    except Exception:  # noqa: BLE001 - a property that raises is no clock either
-        monotonic = None
-    if not callable(monotonic):
-        message = f"clock must be a Clock (with monotonic()), got {describe(clock)}"
-        raise TypeError(message)
-    return clock  # type: ignore[return-value]
 
 
 def _checked_max_routes(value: object) -> int:
