@@ -6,8 +6,10 @@ import io
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from attrs import evolve
 
 from flext_observability.core import settings as settings_module
 from flext_observability.core.metrics.instruments import DEFAULT_MAX_SERIES
@@ -16,6 +18,7 @@ from flext_observability.core.settings import (
     PLATFORM_DEFAULTS,
     PLATFORM_VARIABLES,
     PlatformSettings,
+    check_platform_settings,
     parse_platform_environment,
     read_platform_environment,
 )
@@ -247,3 +250,27 @@ def test_every_variable_constant_has_a_docstring_saying_its_default() -> None:
         documented = re.search(rf'^{name}: Final = "{name}"\n"""(.*?)"""', source, re.DOTALL | re.MULTILINE)
         assert documented is not None, name
         assert "Default" in documented.group(1), name
+
+
+def test_settings_written_by_hand_are_checked_field_by_field() -> None:
+    """Every field of a hand-made PlatformSettings is checked for its type and range; every problem is named."""
+    good = PlatformSettings()
+    assert check_platform_settings(good).unwrap() is good
+    assert check_platform_settings("settings").failure().errors[0].field == "settings"
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"host": "a\nb"}, "host"),
+        ({"environment": "x" * 5000}, "environment"),
+        ({"shutdown_timeout": 0.0}, "shutdown_timeout"),
+        ({"alert_interval": float("nan")}, "alert_interval"),
+        ({"alert_interval": 10**400}, "alert_interval"),
+        ({"max_series": 0}, "max_series"),
+        ({"max_series": 10**400}, "max_series"),
+        ({"span_queue_size": "big"}, "span_queue_size"),
+        ({"alertmanager_urls": ["http://am:9093"]}, "alertmanager_urls"),
+        ({"alertmanager_urls": tuple(f"http://am-{n}:9093" for n in range(17))}, "alertmanager_urls"),
+        ({"tracing": None}, "tracing"),
+    ]
+    for changes, field_name in cases:
+        failure = check_platform_settings(evolve(good, **changes)).failure()
+        assert [error.field for error in failure.errors] == [field_name], changes
+    assert check_platform_settings(evolve(good, span_queue_size=None, pushgateway_url=None)).unwrap() is not None

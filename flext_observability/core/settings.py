@@ -625,21 +625,18 @@ def _otel_with_defaults(problems: Problems, variables: dict[str, str]) -> Tracin
     """The tracing settings of ``variables``, each variable blamed for a problem left out (its default used)."""
     otel = {name: value for name, value in variables.items() if name.startswith("OTEL_")}
     seen: set[FlextFieldError] = set()
-    # Each round leaves out at least one variable, so there are at most as many rounds as variables.
-    for _ in range(len(otel) + 1):
+    # Each round leaves out at least one variable (all of them when no problem names one), so the
+    # rounds end; with no variable left, the defaults parse.
+    while True:
         parsed = parse_otel_environment(otel)
-        if isinstance(parsed, Success):
-            settings: TracingSettings = parsed.unwrap()
-            return settings
+        if isinstance(parsed, Success) or not otel:
+            return parsed.value_or(TracingSettings())
         errors = parsed.failure().errors
         problems.extend(error for error in errors if error not in seen)
         seen.update(errors)
         blamed = {name for error in errors for name in _otel_blamed(error.field) if name in otel}
-        if not blamed:
-            break
-        for name in blamed:
+        for name in blamed or set(otel):
             del otel[name]
-    return TracingSettings()
 
 
 def read_platform_environment(environ: Mapping[str, str]) -> PlatformReading:
