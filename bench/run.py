@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_alert_rules
 import bench_budget
+import bench_cli_run
 import bench_decorator
 import bench_entities
 import bench_health
@@ -37,6 +38,7 @@ def main() -> int:
         bench_decorator,
         bench_web,
         bench_budget,
+        bench_cli_run,
     )
     for module in modules:
         for comparison in module.run():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from returns.result import Failure
 
 from flext_observability.cli import check as check_command
+from flext_observability.cli import run as run_command
 from flext_observability.cli.demo.entities import bad_inputs, render_outcomes, sample_run
 from flext_observability.cli.demo.logs import demo_logging, emit_logs
 from flext_observability.cli.demo.metrics import pipeline_metrics
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check_command.add_parser(commands)
+    run_command.add_parser(commands)
     demo = commands.add_parser("demo", help="run the sample pipeline and show what the library made of it")
     demo.add_argument(
         "--serve",
@@ -100,4 +102,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(serve=arguments.serve, port=arguments.port)
     if arguments.command == "check":
         return check_command.run_check(arguments)
+    if arguments.command == "run":
+        return run_command.run_command(arguments)
     return 2  # pragma: no cover - argparse rejects unknown commands first
