@@ -61,6 +61,9 @@ def test_every_variable_is_read() -> None:
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "-1", FlextErrorCode.OUT_OF_RANGE),
         ("OTEL_BSP_MAX_QUEUE_SIZE", "0", FlextErrorCode.OUT_OF_RANGE),
         ("OTEL_BSP_MAX_QUEUE_SIZE", "many", FlextErrorCode.OUT_OF_RANGE),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "\u00b2", FlextErrorCode.OUT_OF_RANGE),  # a digit to isdigit(), not to int()
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "\u0663", FlextErrorCode.OUT_OF_RANGE),  # an Arabic-Indic three
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "9" * 5000, FlextErrorCode.OUT_OF_RANGE),  # beyond int()'s digit limit
     ],
 )
 def test_bad_values_are_reported_by_name(name: str, value: str, code: FlextErrorCode) -> None:

@@ -113,11 +113,16 @@ def _number(problems: Problems, name: str, text: str | None, *, scale: float = 1
     return number * scale
 
 
+_MAX_DIGITS: Final = 18
+"""The longest whole number read from a variable: every bound here has fewer digits."""
+
+
 def _count(problems: Problems, name: str, text: str | None) -> int | None:
     if text is None or not text.strip():
         return None
     stripped = text.strip()
-    if not stripped.isdigit() or int(stripped) < 1:
+    # ASCII digits only ("²" is a digit to isdigit(), not to int()), and few enough for int() to read.
+    if not stripped.isascii() or not stripped.isdigit() or len(stripped) > _MAX_DIGITS or int(stripped) < 1:
         add(problems, FlextErrorCode.OUT_OF_RANGE, name, f"{describe(text)} is not a positive whole number")
         return None
     return int(stripped)
@@ -494,7 +499,12 @@ def _text_of(problems: Problems, name: str, text: str, *, allow_empty: bool = Fa
 
 def _whole(problems: Problems, name: str, text: str, least: int, most: int) -> int | None:
     stripped = text.strip()
-    if not stripped.isascii() or not stripped.isdigit() or not least <= int(stripped) <= most:
+    if (
+        not stripped.isascii()
+        or not stripped.isdigit()
+        or len(stripped) > _MAX_DIGITS
+        or not least <= int(stripped) <= most
+    ):
         shown = describe(redact_text(DEFAULT_POLICY, text))
         add(problems, FlextErrorCode.OUT_OF_RANGE, name, f"{shown} is not a whole number from {least} to {most}")
         return None
