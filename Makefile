@@ -15,7 +15,7 @@ ifeq ($(origin SEED), undefined)
 SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif
 
-.PHONY: test demo bench lint typecheck imports pytest servers clean
+.PHONY: test demo bench lint typecheck imports pytest servers tap clean
 
 $(STAMP): pyproject.toml
 	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
@@ -40,10 +40,11 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-# The real servers the integration tests start (tests/servers.py), from Debian's
-# packages; installed only when a binary is missing.
-SERVER_BINARIES := prometheus promtool prometheus-pushgateway prometheus-alertmanager
-SERVER_PACKAGES := prometheus prometheus-pushgateway prometheus-alertmanager
+# The real servers the integration tests start (tests/servers.py), and the
+# headless browser the status-page tests drive, from Debian's packages;
+# installed only when a binary is missing.
+SERVER_BINARIES := prometheus promtool prometheus-pushgateway prometheus-alertmanager chromium
+SERVER_PACKAGES := prometheus prometheus-pushgateway prometheus-alertmanager chromium
 
 servers:
 	@missing=""; \
@@ -62,7 +63,22 @@ servers:
 		done; \
 	fi
 
-pytest: $(STAMP) servers
+# A real Singer tap built on the Meltano SDK, for the `run --singer` tests. It
+# lives in its own environment, as taps do under Meltano, so that its
+# dependencies never meet the library's.
+TAP_VENV := $(VENV)/tap
+TAP_STAMP := $(TAP_VENV)/.installed
+TAP_PACKAGE := tap-rest-api-msdk==1.4.2
+
+$(TAP_STAMP): Makefile
+	rm -rf $(TAP_VENV)
+	$(PYTHON) -m venv $(TAP_VENV)
+	$(TAP_VENV)/bin/python -m pip install -q '$(TAP_PACKAGE)'
+	touch $@
+
+tap: $(TAP_STAMP)
+
+pytest: $(STAMP) servers $(TAP_STAMP)
 	@echo "Hypothesis seed $(SEED); replay a failure with: make test SEED=$(SEED)"
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n auto --hypothesis-seed=$(SEED) \
 		--cov --cov-report=term

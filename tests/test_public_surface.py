@@ -511,3 +511,27 @@ def test_faces_only_reexport() -> None:
         module = importlib.import_module(module_name)
         source = Path(module.__file__ or "").read_text()
         assert not re.search(r"^(def|class) ", source, flags=re.MULTILINE), module_name
+
+
+def test_the_lazy_top_level_names_the_modules_its_type_imports_name() -> None:
+    """Each top-level name loads from the module the type checker is shown, and is that module's object."""
+    import ast  # noqa: PLC0415 - only this test reads the source
+
+    package = importlib.import_module("flext_observability")
+    source = Path(package.__file__ or "").read_text(encoding="utf-8")
+    guarded = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    )
+    shown = {
+        alias.name: node.module for node in guarded.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    loaded = {name: f"flext_observability.{module}" for name, module in package._HOME.items()}
+    assert shown == loaded
+    assert set(shown) | {"__version__"} == set(package.__all__)
+    for name, module in shown.items():
+        assert getattr(package, name) is getattr(importlib.import_module(str(module)), name)
+    assert set(package.__all__) <= set(dir(package))
+    with pytest.raises(AttributeError, match="has no attribute 'FlextMetricz'"):
+        _ = package.FlextMetricz
