@@ -60,6 +60,7 @@ from flext_observability.core.tracing.sampling import (
     trace_id_ratio,
 )
 from flext_observability.core.tracing.span_limits import clean_name
+from flext_observability.platform.page import PAGE_PATH, StatusPageApp
 from flext_observability.platform.plugins import (
     LOAD,
     MAX_PLUGINS,
@@ -586,11 +587,15 @@ class FlextObservabilityPlatform:
     # --- serving -----------------------------------------------------------------
 
     def routes(self) -> dict[str, WSGIApp]:
-        """The paths served beside ``/metrics``: the health endpoints and ``/status``."""
-        return {**self._health_app.routes, STATUS_PATH: self._status_app}
+        """The paths served beside ``/metrics``: the health endpoints, ``/status`` and the status page ``/``."""
+        page = StatusPageApp(self.status, self.metrics.snapshot)
+        return {**self._health_app.routes, STATUS_PATH: self._status_app, PAGE_PATH: page}
 
     def wsgi_app(self) -> WSGIApp:
-        """A WSGI app answering ``/metrics``, ``/livez``, ``/readyz``, ``/startupz``, ``/health`` and ``/status``."""
+        """A WSGI app answering ``/metrics``, ``/livez``, ``/readyz``, ``/startupz``, ``/health``, ``/status``, ``/``.
+
+        ``/`` is the status page: the ``/status`` document and the metric series as one self-contained HTML page.
+        """
         return make_metrics_app(self.metrics.registry, path=METRICS_PATH, routes=self.routes())
 
     def asgi_app(self, *, max_workers: int = 4, max_pending: int = 64) -> WsgiBridge:
