@@ -383,3 +383,38 @@ def test_memory_and_cpu_cover_the_whole_process_tree(tmp_path: Path) -> None:
     written = samples(path.read_text())
     assert written["batch_job_peak_resident_memory_bytes"] >= 60_000_000
     assert written["batch_job_cpu_seconds"] >= 0.4
+
+
+def test_a_hundred_megabytes_on_stdout_pass_through_and_are_never_held() -> None:
+    """The child's 100 MB of stdout reach the reader byte for byte, and the run's memory never grows by them."""
+    size = 100 * MIB
+    writer = (
+        "import sys\n"
+        "block = bytes(range(256)) * 4096\n"
+        f"for _ in range({size} // len(block)):\n"
+        "    sys.stdout.buffer.write(block)\n"
+        "sys.stdout.buffer.flush()\n"
+    )
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and test program, no shell
+        run_arguments("--", *child(writer)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(),
+    ) as process:
+        assert process.stdout is not None
+        watched = psutil.Process(process.pid)
+        peak_rss, received = 0, 0
+        expected = bytes(range(256))
+        while chunk := process.stdout.read(1 << 20):
+            # The bytes arrive in order and unchanged: each one is its offset modulo 256.
+            head = chunk[:256]
+            assert head == (expected[received % 256 :] + expected)[: len(head)]
+            received += len(chunk)
+            try:
+                peak_rss = max(peak_rss, watched.memory_info().rss)
+            except psutil.NoSuchProcess:
+                break
+        assert process.wait(timeout=TIMEOUT) == 0
+    assert received == size
+    # The run itself needs about 35 MiB; had it buffered the stream, it would have needed 100 MiB more.
+    assert 0 < peak_rss < 90 * MIB, f"the run's resident memory reached {peak_rss / MIB:.0f} MiB"
