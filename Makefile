@@ -15,7 +15,7 @@ ifeq ($(origin SEED), undefined)
 SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif
 
-.PHONY: test demo bench lint typecheck imports pytest servers tap clean
+.PHONY: test demo bench lint typecheck imports pytest coverage servers tap clean
 
 $(STAMP): pyproject.toml
 	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
@@ -88,6 +88,10 @@ pytest: $(STAMP) servers $(TAP_STAMP)
 	@echo "core branch coverage: 100%"
 
 test: lint typecheck imports pytest
+
+# Branch coverage of the whole package, not only the core (slower; not part of make test).
+coverage: $(STAMP) servers $(TAP_STAMP)
+	HYPOTHESIS_PROFILE=dev $(BIN)/pytest -q -n auto --cov=flext_observability --cov-report=term
 
 demo: $(STAMP)
 	$(BIN)/python -m flext_observability demo

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result
 
@@ -62,7 +62,13 @@ def _is_result(value: object) -> bool:
     return isinstance(value, Result)
 
 
+# The two tests drawing whole entities of hostile values are the slowest of the
+# suite; they take half the profile's examples (each run draws a new seed).
+HALF = settings(max_examples=max(settings().max_examples // 2, 10))
+
+
 @pytest.mark.parametrize(("build", "valid"), BUILDERS, ids=lambda item: getattr(item, "__name__", ""))
+@HALF
 @given(data=st.data())
 def test_builders_never_raise(build: Any, valid: Any, data: st.DataObject) -> None:
     """Builders return a Result whatever values replace some of their fields."""
@@ -101,6 +107,7 @@ def test_validators_never_raise(validate: Any, value: object) -> None:
 
 
 @pytest.mark.parametrize("entity", ENTITIES, ids=lambda entity: entity.__name__)
+@HALF
 @given(data=st.data())
 def test_unchecked_entities_validate_without_raising(entity: type, data: st.DataObject) -> None:
     """An entity built with the bare constructor from odd values validates to a Result."""

@@ -82,6 +82,7 @@ from flext_observability.shell.logs.service import FlextLoggingService
 from flext_observability.shell.logs.setup import configure_logging, get_logger
 from flext_observability.shell.metrics.http import make_metrics_app
 from flext_observability.shell.metrics.service import FlextMetricsService
+from flext_observability.shell.seconds import timeout_seconds
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, InMemorySpanRepository, SpanExporter
 from flext_observability.shell.tracing.processor import check_exporters
 from flext_observability.shell.tracing.service import FlextTracingService, read_environment
@@ -102,6 +103,8 @@ if TYPE_CHECKING:
 _LOG: Final = library_logger("flext_observability.platform")
 
 STATUS_PATH: Final = "/status"
+DEFAULT_SHUTDOWN_SECONDS: Final = 5.0
+"""What :meth:`FlextObservabilityPlatform.shutdown` may take unless told; a timeout that is no number waits this."""
 METRICS_PATH: Final = "/metrics"
 PLUGIN_FAILURES: Final = "flext_observability_plugin_failures_total"
 PLATFORM_REFUSALS: Final = "flext_observability_platform_refusals_total"
@@ -715,16 +718,18 @@ class FlextObservabilityPlatform:
                 _at_exit(self)
         return self
 
-    def shutdown(self, timeout: float = 5.0) -> ShutdownSummary:
+    def shutdown(self, timeout: float = DEFAULT_SHUTDOWN_SECONDS) -> ShutdownSummary:
         """Flush and stop everything within ``timeout`` seconds in all, even with every remote dead; idempotent.
 
         In order: stop serving, stop the alert evaluation and deliver what
         the sinks hold, export the spans left, push to the Pushgateway once
         (when configured), stop the health checks' threads. Each part gets
         what is left of the timeout. A second call returns the first one's
-        summary with ``already=True``. Never raises.
+        summary with ``already=True``. Never raises: a negative timeout is 0
+        (stop at once), an infinite one the longest a thread can wait, and one
+        that is no number the default, as for every run-time timeout.
         """
-        seconds = _seconds(timeout)
+        seconds = timeout_seconds(timeout, DEFAULT_SHUTDOWN_SECONDS)
         began = time.monotonic()
         deadline = began + seconds
         with self._lock:
@@ -804,14 +809,6 @@ def _family_total(family: object) -> float:
         total += value if isinstance(value, float | int) else 0.0
     return total
 
-
-def _seconds(timeout: object) -> float:
-    """``timeout`` as seconds when it is a plain int or float from 0 to the longest wait; else 5 s."""
-    if type(timeout) is not int and type(timeout) is not float:
-        return 5.0
-    if not 0 <= timeout <= threading.TIMEOUT_MAX:  # NaN fails this too; a huge int is compared, never converted
-        return 5.0
-    return float(timeout)
 
 
 def _in_progress() -> ShutdownSummary:
