@@ -52,13 +52,6 @@ from flext_observability.core.settings import (
     check_platform_settings,
     read_platform_environment,
 )
-from flext_observability.core.tracing.sampling import (
-    Sampler,
-    always_off,
-    always_on,
-    parent_based,
-    trace_id_ratio,
-)
 from flext_observability.core.tracing.span_limits import clean_name
 from flext_observability.platform.page import PAGE_PATH, StatusPageApp
 from flext_observability.platform.plugins import (
@@ -83,15 +76,15 @@ from flext_observability.shell.logs.setup import configure_logging, get_logger
 from flext_observability.shell.metrics.http import make_metrics_app
 from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.shell.seconds import timeout_seconds
+from flext_observability.shell.tracing.environment import read_environment, sampler_of
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, InMemorySpanRepository, SpanExporter
 from flext_observability.shell.tracing.processor import check_exporters
-from flext_observability.shell.tracing.service import FlextTracingService, read_environment
+from flext_observability.shell.tracing.service import FlextTracingService
 
 if TYPE_CHECKING:
     from flext_observability.core.alerts.alert import FlextAlert
     from flext_observability.core.errors import FlextValidationError
     from flext_observability.core.metrics.metric import FlextMetric
-    from flext_observability.core.settings import TracingSettings
     from flext_observability.core.tracing.span import FlextSpan
     from flext_observability.core.values import HealthStatus
     from flext_observability.shell.clock import Clock
@@ -211,22 +204,6 @@ class _HealthChanges:
 
 
 T = TypeVar("T")
-
-
-def _sampler_of(settings: TracingSettings) -> Sampler:
-    """The sampler the ``OTEL_TRACES_SAMPLER`` name (already checked) stands for."""
-    if settings.disabled:
-        return always_off()
-    name = settings.sampler
-    root_name = name.removeprefix("parentbased_")
-    root: Sampler
-    if root_name == "always_off":
-        root = always_off()
-    elif root_name == "traceidratio":
-        root = trace_id_ratio(settings.sampler_ratio)
-    else:
-        root = always_on()
-    return parent_based(root) if name.startswith("parentbased_") else root
 
 
 def _checked_service_name(given: object) -> str | None:
@@ -505,7 +482,7 @@ class FlextObservabilityPlatform:
         return FlextTracingService(
             service_name=self.service_name,
             exporters=chosen,
-            sampler=_sampler_of(tracing),
+            sampler=sampler_of(tracing),
             id_generator=id_generator,
             metrics=self.metrics,
             clock=clock,
@@ -808,7 +785,6 @@ def _family_total(family: object) -> float:
         value = getattr(one.state, "value", 0.0)
         total += value if isinstance(value, float | int) else 0.0
     return total
-
 
 
 def _in_progress() -> ShutdownSummary:
