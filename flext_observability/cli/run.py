@@ -28,6 +28,11 @@ the OpenTelemetry convention for environment carriers. SIGINT and SIGTERM
 sent to the run are passed on to the child; the run exits with the child's
 exit code, or 128 + N when a signal N ended it. Publishing never changes that
 code: a push or write that fails prints one line on stderr.
+
+With ``--singer`` (a Singer tap or target), the child's stderr is a pipe
+instead: every byte is copied to ours as it arrives, and its ``METRIC:`` lines
+become ``singer_*`` metrics published with the others (see
+:mod:`flext_observability.cli.singer`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 from returns.result import Failure
 
+from flext_observability.cli.singer import RESERVED_LABELS, SingerMetrics, StderrRelay
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.shell.tracing.service import FlextTracingService
@@ -69,6 +75,9 @@ PUSH_TIMEOUT_SECONDS: Final = 5.0
 
 SPAN_EXPORT_TIMEOUT_SECONDS: Final = 5.0
 """The bound on exporting the run's span when the child has ended."""
+
+SINGER_DRAIN_SECONDS: Final = 5.0
+"""With ``--singer``, how long the copy of stderr may go without a byte once the child has ended."""
 
 ENVIRONMENT_CARRIER: Final = {"traceparent": "TRACEPARENT", "tracestate": "TRACESTATE", "baggage": "BAGGAGE"}
 """The environment variable that carries each propagation header, as OpenTelemetry names them."""
@@ -114,7 +123,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "run",
         help="run a batch job, trace it and publish its duration, exit code, CPU time and peak memory",
         description=(
-            "Run CMD as a child process (no shell; its stdin, stdout and stderr are its own), pass it the "
+            "Run CMD as a child process (no shell; its stdin, stdout and stderr are its own, but for --singer, "
+            "which reads its stderr and copies it through), pass it the "
             "run's span in TRACEPARENT, TRACESTATE and BAGGAGE, and publish the metrics of a batch job. "
             "Exits with the command's exit code, or 128+N when signal N ended it."
         ),
@@ -134,6 +144,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=[],
         help="a label of the job's group (its grouping key on the Pushgateway, labels in a textfile); repeatable",
     )
+    parser.add_argument(
+        "--singer",
+        action="store_true",
+        help=(
+            "CMD is a Singer tap or target: copy its stderr through unchanged, read its METRIC: lines "
+            "(record counts, sync and HTTP request durations) and publish them as singer_* metrics "
+            "with the batch_job_* ones"
+        ),
+    )
     # Not "command": the main parser keeps the subcommand's name there.
     parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command and its arguments")
 
@@ -151,16 +170,44 @@ def run_command(arguments: argparse.Namespace) -> int:
         _say("each --grouping label may be given once")
         return 2
     job = arguments.job or Path(argv[0]).name or "batch"
-    outcome = run_traced(argv, job)
+    singer = None
+    if arguments.singer:
+        taken = sorted(RESERVED_LABELS & grouping.keys())
+        if taken:
+            _say(f"--grouping {taken[0]}=... clashes with a label of the Singer metrics; name the label otherwise")
+            return 2
+        try:
+            singer = SingerMetrics(constant_labels={"job": job, **grouping} if arguments.textfile is not None else {})
+        except ValueError as error:
+            _say(str(error))
+            return 2
+    outcome = run_traced(argv, job, singer=singer)
+    if singer is not None:
+        _report(singer)
+    service = None if singer is None else singer.service
     if arguments.pushgateway is not None:
-        _push(outcome, arguments.pushgateway, job, grouping)
+        _push(outcome, arguments.pushgateway, job, grouping, service)
     elif arguments.textfile is not None:
-        _write(outcome, arguments.textfile, {"job": job, **grouping})
+        _write(outcome, arguments.textfile, {"job": job, **grouping}, service)
     return outcome.exit_status
 
 
-def run_traced(argv: Sequence[str], job: str, environ: Mapping[str, str] | None = None) -> RunOutcome:
-    """Run ``argv`` under a span named ``job`` and return what was measured; never raises for the child's sake."""
+def _report(singer: SingerMetrics) -> None:
+    """Say, once the child's stderr is copied, what its METRIC lines had that was not recorded."""
+    report = singer.report()
+    if report and singer.open_line:
+        sys.stderr.write("\n")  # the child's last line had no end: ours start on a line of their own
+    for line in report:
+        _say(line)
+
+
+def run_traced(
+    argv: Sequence[str], job: str, environ: Mapping[str, str] | None = None, singer: SingerMetrics | None = None
+) -> RunOutcome:
+    """Run ``argv`` under a span named ``job`` and return what was measured; never raises for the child's sake.
+
+    With ``singer``, the child's stderr is copied through and its ``METRIC:`` lines recorded there.
+    """
     environment = dict(os.environ if environ is None else environ)
     tracing = FlextTracingService.from_environment(_tracing_environment(environment, job))
     incoming = {header: environment[name] for header, name in ENVIRONMENT_CARRIER.items() if name in environment}
@@ -168,7 +215,7 @@ def run_traced(argv: Sequence[str], job: str, environ: Mapping[str, str] | None 
         with tracing.start_span(
             job, parent=tracing.extract(incoming), attributes={"process.executable.name": Path(argv[0]).name}
         ) as span:
-            outcome = supervise(argv, _child_environment(tracing, span, environment))
+            outcome = supervise(argv, _child_environment(tracing, span, environment), singer)
             span.set_attribute("process.exit.code", outcome.exit_status)
             if not outcome.succeeded:
                 span.set_status("error", f"exit status {outcome.exit_status}")
@@ -177,25 +224,35 @@ def run_traced(argv: Sequence[str], job: str, environ: Mapping[str, str] | None 
     return outcome
 
 
-def supervise(argv: Sequence[str], environment: Mapping[str, str]) -> RunOutcome:
-    """Start ``argv`` with ``environment``, pass SIGINT and SIGTERM on to it, wait for it and measure it."""
+def supervise(argv: Sequence[str], environment: Mapping[str, str], singer: SingerMetrics | None = None) -> RunOutcome:
+    """Start ``argv`` with ``environment``, pass SIGINT and SIGTERM on to it, wait for it and measure it.
+
+    With ``singer``, its stderr is a pipe copied to ours, its ``METRIC:`` lines recorded in ``singer``.
+    """
     forwarder = _SignalForwarder()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started_at, start = time.time(), time.monotonic()
     with forwarder:
         try:
-            process = subprocess.Popen(list(argv), env=dict(environment))  # noqa: S603 - running the user's command is the point
+            process = subprocess.Popen(  # noqa: S603 - running the user's command is the point
+                list(argv), env=dict(environment), stderr=None if singer is None else subprocess.PIPE
+            )
         except OSError as error:
             code = _COMMAND_NOT_FOUND if isinstance(error, FileNotFoundError) else _COMMAND_NOT_RUNNABLE
             _say(f"cannot run {argv[0]!r}: {error.strerror or error}")
             return RunOutcome(code, started_at, time.time(), time.monotonic() - start, 0.0, 0)
         forwarder.attach(process)
+        relay = None if singer is None or process.stderr is None else StderrRelay(process.stderr.fileno(), singer)
+        if relay is not None:
+            relay.start()
         sampler = _PeakSampler(process.pid)
         sampler.start()
         try:
             returncode = process.wait()
         finally:
             sampler.stop()
+            if relay is not None and relay.finish(SINGER_DRAIN_SECONDS) and process.stderr is not None:
+                process.stderr.close()
     duration, ended_at = time.monotonic() - start, time.time()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -327,9 +384,14 @@ def _child_environment(tracing: FlextTracingService, span: AnySpan, environment:
     return child
 
 
-def _metrics(outcome: RunOutcome, labels: Mapping[str, str], last_success: float | None) -> FlextMetricsService | str:
-    """A metrics service holding the run's gauges (with ``labels``), or why they could not be made."""
-    service = FlextMetricsService()
+def _metrics(
+    outcome: RunOutcome,
+    labels: Mapping[str, str],
+    last_success: float | None,
+    service: FlextMetricsService | None = None,
+) -> FlextMetricsService | str:
+    """The metrics service (a new one, or ``service``) with the run's gauges (with ``labels``), or why not."""
+    service = FlextMetricsService() if service is None else service
     values: list[tuple[str, str, str, float]] = [
         ("last_completion_timestamp_seconds", "When the job last ended, in Unix time.", "seconds", outcome.ended_at),
         ("duration_seconds", "How long the job's last run took.", "seconds", outcome.duration_seconds),
@@ -363,9 +425,18 @@ def _metrics(outcome: RunOutcome, labels: Mapping[str, str], last_success: float
     return service
 
 
-def _push(outcome: RunOutcome, gateway: str, job: str, grouping: Mapping[str, str]) -> None:
-    """Push the run's metrics to the gateway's group (``pushadd``); one stderr line when that fails."""
-    service = _metrics(outcome, {}, outcome.ended_at if outcome.succeeded else None)
+def _push(
+    outcome: RunOutcome,
+    gateway: str,
+    job: str,
+    grouping: Mapping[str, str],
+    singer: FlextMetricsService | None = None,
+) -> None:
+    """Push the run's metrics, and those ``singer`` holds, to the gateway's group (``pushadd``).
+
+    One stderr line when that fails.
+    """
+    service = _metrics(outcome, {}, outcome.ended_at if outcome.succeeded else None, singer)
     if isinstance(service, str):
         _say(f"the metrics were not pushed: {service}")
         return
@@ -381,10 +452,12 @@ def _push(outcome: RunOutcome, gateway: str, job: str, grouping: Mapping[str, st
         _say(f"the metrics were not pushed (the exit code is the command's): {pushed.failure()}")
 
 
-def _write(outcome: RunOutcome, path: Path, labels: Mapping[str, str]) -> None:
-    """Write the run's metrics to the textfile; one stderr line when that fails."""
+def _write(
+    outcome: RunOutcome, path: Path, labels: Mapping[str, str], singer: FlextMetricsService | None = None
+) -> None:
+    """Write the run's metrics (and those ``singer`` holds) to the textfile; one stderr line when that fails."""
     last_success = outcome.ended_at if outcome.succeeded else _previous_success(path, labels)
-    service = _metrics(outcome, labels, last_success)
+    service = _metrics(outcome, labels, last_success, singer)
     if isinstance(service, str):
         _say(f"the metrics were not written: {service}")
         return
