@@ -108,6 +108,24 @@ def require_binary(name: str) -> str:
     return path
 
 
+PROMTOOL_TIMEOUT = 60.0
+"""Seconds ``promtool check metrics`` may take on a loaded machine."""
+
+
+def promtool_lint(exposition: str | bytes) -> None:
+    """Fail unless the real ``promtool check metrics`` finds ``exposition`` clean: exit 0, nothing printed.
+
+    The exposition is shown in the failure, beside promtool's complaint.
+    """
+    promtool = require_binary("promtool")
+    data = exposition.encode() if isinstance(exposition, str) else exposition
+    checked = subprocess.run(  # noqa: S603 - the installed promtool, fed our own exposition, no shell
+        [promtool, "check", "metrics"], input=data, capture_output=True, timeout=PROMTOOL_TIMEOUT, check=False
+    )
+    complaint = (checked.stdout + checked.stderr).decode(errors="replace")
+    assert (checked.returncode, complaint) == (0, ""), f"promtool: {complaint}\n{data.decode(errors='replace')}"
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     """What a server answered: status, Content-Type and body (error statuses included)."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 import urllib.request
 from typing import Final
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from returns.result import Failure
+from servers import promtool_lint
 
 from flext_observability.alerts import (
     AlertmanagerSink,
@@ -25,7 +24,6 @@ from flext_observability.alerts import (
 from flext_observability.metrics import FlextMetricsService
 from flext_observability.testing import FakeClock
 
-PROMTOOL_TIMEOUT: Final = 30.0
 QUICK_RETRY: Final = RetryPolicy(attempts=2, backoff=0.01, max_pause=0.02)
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -48,20 +46,6 @@ def _samples(text: str) -> Samples:
         for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
-
-
-def _lint(text: str) -> None:
-    promtool = shutil.which("promtool")
-    assert promtool is not None, "install promtool (Debian package prometheus)"
-    linted = subprocess.run(  # noqa: S603 - promtool found on PATH, fed our own exposition
-        [promtool, "check", "metrics"],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=PROMTOOL_TIMEOUT,
-        check=False,
-    )
-    assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", ""), text
 
 
 def test_pending_and_firing_alerts_sinks_rules_and_refusals_show_at_scrape_and_pass_promtool() -> None:
@@ -110,7 +94,7 @@ def test_pending_and_firing_alerts_sinks_rules_and_refusals_show_at_scrape_and_p
     assert samples["flext_alert_rule_evaluation_failures_total", (("rule", "Deep"),)] == 0.0
     assert samples["flext_alert_rule_evaluation_duration_seconds_count", (("rule", "Deep"),)] == 3.0
     assert sum(value for (name, _), value in samples.items() if name == "flext_alerts_refused_total") >= 1.0
-    _lint(text)
+    promtool_lint(text)
 
 
 def test_scraping_evaluates_no_rule_and_sends_nothing() -> None:

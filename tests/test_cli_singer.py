@@ -12,7 +12,6 @@ import http.server
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
+from servers import promtool_lint
 
 from flext_observability.cli.singer import (
     KNOWN_FAMILIES,
@@ -515,17 +515,6 @@ def one(text: str, name: str, **labels: str) -> float:
     return next(iter(found.values()))
 
 
-def promtool(exposition: str) -> None:
-    """Fail unless ``promtool check metrics`` finds the exposition clean."""
-    binary = shutil.which("promtool")
-    if binary is None:
-        pytest.fail("promtool is missing: run `make servers` (Debian package prometheus)")
-    checked = subprocess.run(  # noqa: S603 - the promtool found on PATH, no shell
-        [binary, "check", "metrics"], input=exposition, capture_output=True, text=True, check=False, timeout=TIMEOUT
-    )
-    assert (checked.returncode, checked.stdout + checked.stderr) == (0, "")
-
-
 def tap_executable() -> Path:
     """The tap's executable in its own environment; fails the test with how to build it."""
     if not TAP.is_file():
@@ -662,7 +651,7 @@ def test_a_real_tap_pushes_its_records_and_request_durations(
     assert b"| singer_sdk.metrics   | METRIC: " in done.stderr
 
     text = pushgateway.metrics_text()
-    promtool(text)
+    promtool_lint(text)
     group = {"job": "tap-api", "env": "test"}
     assert one(text, "batch_job_exit_code", **group) == 0
     assert (
@@ -704,7 +693,7 @@ def test_a_failing_tap_keeps_its_exit_code_and_writes_a_clean_textfile(tmp_path:
     assert done.stderr == (tmp_path / "err.copy").read_bytes()
     assert b"FatalAPIError: 404 Client Error" in done.stderr
     text = path.read_text()
-    promtool(text)
+    promtool_lint(text)
     group = {"job": "tap-api", "env": "test"}
     assert one(text, "batch_job_exit_code", **group) == 1
     assert one(text, "singer_records_total", stream="users", **group) == len(USERS)
@@ -810,7 +799,7 @@ def test_malformed_metric_lines_pass_through_and_are_counted(tmp_path: Path) -> 
         "label sets); counted in singer_metric_series_overflow_total"
     )
     text = path.read_text()
-    promtool(text)
+    promtool_lint(text)
     refused = {dict(key)["reason"]: value for key, value in samples(text, "singer_metric_lines_refused_total").items()}
     expected = {reason.value: 0 for reason in Reason}
     for _, reason in HOSTILE_LINES:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import http.client as http_client
-import shutil
-import subprocess
 import threading
 from typing import Final
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from returns.result import Failure
+from servers import promtool_lint
 
 from flext_observability.health import (
     HEALTH_CHECK_DURATION,
@@ -29,7 +28,6 @@ LOOPBACK: Final = "127.0.0.1"
 """Where ``serve()`` listens unless told otherwise."""
 
 TIMEOUT: Final = 0.2
-PROMTOOL_TIMEOUT: Final = 30.0
 
 
 def _scrape(port: int) -> str:
@@ -90,17 +88,7 @@ def test_the_metrics_appear_in_metrics_and_pass_promtool() -> None:
     base = HEALTH_CHECK_DURATION
     assert samples[f"{base}_count", labels("app")] == 1.0
     assert samples[f"{base}_count", labels("cache")] == 1.0
-    promtool = shutil.which("promtool")
-    assert promtool is not None, "install promtool (Debian package prometheus)"
-    linted = subprocess.run(  # noqa: S603 - promtool found on PATH, fed our own exposition
-        [promtool, "check", "metrics"],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=PROMTOOL_TIMEOUT,
-        check=False,
-    )
-    assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", ""), text
+    promtool_lint(text)
 
 
 def test_a_check_that_never_ran_has_no_status_sample() -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import warnings
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 from returns.result import Failure, Result, Success
-from servers import Pushgateway, free_port
+from servers import Pushgateway, free_port, promtool_lint
 
 from flext_observability.core.errors import FlextExportError
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -38,7 +36,6 @@ TAP = 'pg "main" \\n\nü'  # a quote, a backslash before an "n", a newline, non-
 ROWS = 1200.0
 TIMEOUT = 1.0
 MARGIN = 0.5
-PROMTOOL_TIMEOUT = 30.0
 REJECTED = "pushed metrics are invalid or inconsistent with existing metrics"
 
 Labels = frozenset[tuple[str, str]]
@@ -107,16 +104,6 @@ def export_failure(result: Result[None, FlextExportError]) -> FlextExportError:
     error = result.failure()
     assert isinstance(error, FlextExportError)
     return error
-
-
-def run_promtool(exposition: bytes) -> tuple[int, bytes, bytes]:
-    """``promtool check metrics`` on ``exposition``: exit status, stdout, stderr."""
-    promtool = shutil.which("promtool")
-    assert promtool is not None, "promtool is not installed (Debian package prometheus)"
-    checked = subprocess.run(  # noqa: S603 - a fixed argv naming the installed promtool, no shell
-        [promtool, "check", "metrics"], input=exposition, capture_output=True, timeout=PROMTOOL_TIMEOUT, check=False
-    )
-    return checked.returncode, checked.stdout, checked.stderr
 
 
 # --- a real Pushgateway ---------------------------------------------------------
@@ -391,7 +378,7 @@ def test_write_textfile_writes_a_file_promtool_accepts(tmp_path: Path) -> None:
     }
     assert rows == {TAP: ROWS}
     assert text == service.export_prometheus().unwrap()
-    assert run_promtool(target.read_bytes()) == (0, b"", b"")
+    promtool_lint(target.read_bytes())
 
 
 def test_write_textfile_into_a_missing_folder_is_a_failure(tmp_path: Path) -> None:
