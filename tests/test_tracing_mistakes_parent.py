@@ -93,3 +93,29 @@ def test_an_unreadable_parent_is_reported_and_starts_a_new_trace(
     assert tracing.counts().refusals["invalid_parent"] == 2
     (line,) = [record.getMessage() for record in caplog.records if "invalid_parent" in record.getMessage()]
     assert "the span started a new trace" in line
+
+
+def test_another_librarys_span_with_bad_ids_is_reported_once(
+    tracing: FlextTracingService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A foreign parent whose ids are no W3C ids is one refusal, invalid_parent, logged once (not also as bad ids)."""
+    from flext_observability.propagation import refused_span_ids  # noqa: PLC0415
+
+    class ForeignSpan:
+        trace_id = "<script>" + "0" * 24
+        span_id = "00f067aa0ba902b7"
+
+    before = refused_span_ids()
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            with tracing.start_span("handle", parent=ForeignSpan()) as span:  # type: ignore[arg-type]
+                assert span.parent_span_id is None
+    assert tracing.counts().refusals["invalid_parent"] == 3
+    assert refused_span_ids() == before
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if "ForeignSpan" in record.getMessage() or "W3C" in record.getMessage()
+    ]
+    assert len(lines) == 1, lines
+    assert "<script>" not in lines[0]

@@ -151,14 +151,26 @@ def valid_span_ids(ids: object, source: str = "a correlation source") -> SpanIds
     >>> valid_span_ids(SpanIds("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
     SpanIds(trace_id='4bf92f3577b34da6a3ce929d0e0e4736', span_id='00f067aa0ba902b7')
     """
+    checked = span_ids_of(ids)
+    if checked is None:
+        _REFUSED.refuse(source)
+    return checked
+
+
+def span_ids_of(ids: object) -> SpanIds | None:
+    """``ids`` as :class:`SpanIds` when both are valid W3C ids, else ``None``; counts and logs nothing.
+
+    For a caller that reports the refusal itself, in its own terms (the
+    tracing service counts a bad parent as ``invalid_parent``), so that one
+    mistake is reported once.
+    """
     try:
         trace_id = getattr(ids, "trace_id", None)
         span_id = getattr(ids, "span_id", None)
     except Exception:  # noqa: BLE001 - an object whose attributes fail has no usable ids
-        trace_id = span_id = None
+        return None
     if _is_hex_id(trace_id, _TRACE_ID_LENGTH) and _is_hex_id(span_id, _SPAN_ID_LENGTH):
         return ids if type(ids) is SpanIds else SpanIds(trace_id, span_id)  # type: ignore[arg-type]
-    _REFUSED.refuse(source)
     return None
 
 

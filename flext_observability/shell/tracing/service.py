@@ -52,7 +52,7 @@ from flext_observability.shell.context import (
     current_span_ids,
     deactivate_baggage,
     deactivate_span,
-    valid_span_ids,
+    span_ids_of,
 )
 from flext_observability.shell.decorating import decorate
 from flext_observability.shell.ids import IdGenerator, RandomIdGenerator
@@ -639,12 +639,13 @@ def _parent_of(given: object) -> Span | NonRecordingSpan | SpanContext | None:
         # Another library's span (or ids with its shape): taken as a sampled remote parent.
         return _foreign_parent(given)
     # A SpanContext built by hand skipped the checks; its ids must not reach a trace or a log line.
-    return given if valid_span_ids(given, "a span parent") is not None else None
+    # (A refusal is reported by the service, as invalid_parent: once, not here too.)
+    return given if span_ids_of(given) is not None else None
 
 
 def _foreign_parent(ids: object) -> SpanContext | None:
     """Ids of another library's span as a sampled remote parent; ids that are not W3C ids start a new trace."""
-    checked = valid_span_ids(ids, "a span parent")
+    checked = span_ids_of(ids)
     if checked is None:
         return None
     return SpanContext(trace_id=checked.trace_id, span_id=checked.span_id, sampled=True, random=False, remote=True)
