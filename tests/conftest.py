@@ -4,6 +4,9 @@ Every fixture has function scope: each server starts in well under a second, and
 fresh one per test means no test sees another's pushes, alerts or series. Each is
 stopped by its PID at teardown, whatever the test did. A missing binary fails the
 test (never skips it) with the command that installs it.
+
+``serve`` starts raw-TCP servers on loopback that misbehave on purpose (see
+``loopback.py``); they run in this process and are stopped and joined at teardown.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import pytest
 from certificates import Certificate, make_certificate
+from loopback import Serve, serving
 from servers import Alertmanager, PrometheusFactory, PrometheusServer, Pushgateway, ScrapeJob
 
 
@@ -57,3 +61,10 @@ def alertmanager() -> Iterator[Alertmanager]:
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     """A fresh self-signed P-256 certificate for 127.0.0.1 and localhost, made by the openssl CLI."""
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """Start loopback servers (``serve(handler)``); every one of them is stopped at teardown, whatever the test did."""
+    with serving() as start:
+        yield start

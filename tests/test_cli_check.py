@@ -14,11 +14,11 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final, Self
+from typing import TYPE_CHECKING, Final
 
+import loopback
 import pytest
 
 from flext_observability.cli.check import EXIT_HEALTHY, EXIT_UNHEALTHY, EXIT_USAGE, add_parser, run_check
@@ -88,58 +88,9 @@ def base_url(server: MetricsServer) -> str:
     return f"http://{LOOPBACK}:{server.port}"
 
 
-class CannedServer:
-    """A loopback server that reads each request's head and answers it with fixed bytes, then closes."""
-
-    def __init__(self, answer: bytes) -> None:
-        """Listen on a free port; every connection gets ``answer``."""
-        self.answer = answer
-        self.requests: list[bytes] = []
-        self._listener = socket.create_server((LOOPBACK, 0))
-        self._listener.settimeout(0.1)
-        self.port: int = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        """The server's base URL."""
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(5)
-                head = b""
-                try:
-                    while b"\r\n\r\n" not in head and len(head) < 65536:
-                        chunk = connection.recv(4096)
-                        if not chunk:
-                            break
-                        head += chunk
-                    self.requests.append(head)
-                    connection.sendall(self.answer)
-                except OSError:
-                    continue
-
-    def close(self) -> None:
-        """Stop accepting, and wait for the serving thread."""
-        self._stop.set()
-        self._thread.join(5)
-        self._listener.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+def canned_server(raw: bytes) -> loopback.LoopbackServer:
+    """A loopback server that reads each request's head, answers it with ``raw`` and hangs up."""
+    return loopback.LoopbackServer(loopback.answer(raw))
 
 
 def http_answer(status: str, body: bytes = b"", content_type: str | None = None, extra: str = "") -> bytes:
@@ -254,12 +205,12 @@ def test_a_hanging_server_exits_one_at_the_timeout() -> None:
 def test_a_redirect_is_not_followed_and_exits_one() -> None:
     """A 302 to a healthy-looking place is a failure that says where it pointed (its credentials redacted)."""
     answer = http_answer("302 Found", extra="Location: http://probe:hunter2@127.0.0.1:1/elsewhere\r\n")
-    with CannedServer(answer) as server:
-        done = run_command(f"{server.url}/readyz")
+    with canned_server(answer) as server:
+        done = run_command(f"{server.origin}/readyz")
         assert len(server.requests) == 1
     assert done.returncode == EXIT_UNHEALTHY
     line = one_line(done.stdout)
-    assert line.startswith(f"fail: {server.url}/readyz answered 302 in ")
+    assert line.startswith(f"fail: {server.origin}/readyz answered 302 in ")
     assert "redirected to http://REDACTED:REDACTED@127.0.0.1:1/elsewhere" in line
     assert "redirects are not followed" in line
     assert "hunter2" not in line
@@ -267,10 +218,10 @@ def test_a_redirect_is_not_followed_and_exits_one() -> None:
 
 def test_a_server_answering_garbage_exits_one() -> None:
     """Bytes that are no HTTP answer: exit 1, ``unreadable answer``, no traceback."""
-    with CannedServer(b"SSH-2.0-OpenSSH_9.2\r\n\r\n") as server:
-        done = run_command(f"{server.url}/readyz")
+    with canned_server(b"SSH-2.0-OpenSSH_9.2\r\n\r\n") as server:
+        done = run_command(f"{server.origin}/readyz")
     assert done.returncode == EXIT_UNHEALTHY
-    assert one_line(done.stdout).startswith(f"fail: {server.url}/readyz unreadable answer: not an HTTP answer")
+    assert one_line(done.stdout).startswith(f"fail: {server.origin}/readyz unreadable answer: not an HTTP answer")
     assert done.stderr == ""
 
 
@@ -339,14 +290,14 @@ def test_help_documents_the_exit_codes() -> None:
 
 def check_against(answer: bytes, capsys: pytest.CaptureFixture[str], path: str = "/readyz") -> tuple[int, str]:
     """Run the check against a canned server: the exit code, and the one line printed (the server got one request)."""
-    with CannedServer(answer) as server:
-        code = main(["check", "--timeout", "5", f"{server.url}{path}"])
+    with canned_server(answer) as server:
+        code = main(["check", "--timeout", "5", f"{server.origin}{path}"])
         assert len(server.requests) == 1  # never retried: the caller decides when to ask again
         assert server.requests[0].startswith(f"GET {path} HTTP/1.1\r\n".encode())
     captured = capsys.readouterr()
     assert captured.err == ""
     line = one_line(captured.out)
-    return code, line.replace(server.url, "URL")
+    return code, line.replace(server.origin, "URL")
 
 
 @pytest.mark.parametrize(
@@ -477,8 +428,8 @@ def test_hostile_statuses_and_entries_are_judged_safely(capsys: pytest.CaptureFi
 
 def test_secrets_in_the_query_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     """A token in the URL's query reaches the server but is printed redacted."""
-    with CannedServer(http_answer("200 OK")) as server:
-        assert main(["check", f"{server.url}/readyz?access_token=ya29.hidden&probe=1"]) == EXIT_HEALTHY
+    with canned_server(http_answer("200 OK")) as server:
+        assert main(["check", f"{server.origin}/readyz?access_token=ya29.hidden&probe=1"]) == EXIT_HEALTHY
         assert b"access_token=ya29.hidden" in server.requests[0]
     line = one_line(capsys.readouterr().out)
     assert "ya29.hidden" not in line

@@ -1,128 +1,46 @@
 """Attack: collectors and gateways that answer too much, too slowly, or somewhere else.
 
-Each server here is a raw loopback socket that misbehaves on purpose: a
-1 GiB answer body, a body trickled a byte at a time, a redirect to a second
-server. The OTLP exporter and Pushgateway pushes must read a small bounded
+Each server here is a raw loopback socket (``loopback.py``) that misbehaves on
+purpose: a 1 GiB answer body, headers trickled a byte at a time, a redirect to a
+second server. The OTLP exporter and Pushgateway pushes must read a small bounded
 amount, finish within their deadline, leave no thread and no socket behind,
 and never follow a redirect (nor send credentials to its target).
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
 import time
 from typing import TYPE_CHECKING
 
 import psutil
 import pytest
+from loopback import MIB, Handler, LoopbackServer, answer, black_hole, huge_body, trickle
 from returns.result import Failure, Success
+from servers import free_port
 
 from flext_observability import FlextMetricsService
 from flext_observability.tracing import FlextOtlpHttpExporter, FlextTracingService, InMemorySpanRepository
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Sequence
 
     from flext_observability.tracing import FlextSpan
 
-GIB = 1024**3
-MIB = 1024**2
 MARGIN = 0.75
+PLAIN_OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
 
 
-class RawServer:
-    """Accepts connections on 127.0.0.1 and hands each to ``answer(connection)`` in its own thread."""
-
-    def __init__(self, answer: Callable[[socket.socket], object]) -> None:
-        self._answer = answer
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self.requests: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        """The server's base URL."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
-
-    def _handle(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(10.0)
-            head = b""
-            with contextlib.suppress(OSError):
-                while b"\r\n\r\n" not in head and len(head) < 1_000_000:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    head += chunk
-            self.requests.append(head)
-            with contextlib.suppress(OSError):
-                self._answer(connection)
-
-    def close(self) -> None:
-        """Stop accepting (connections being answered finish on their own)."""
-        self._stop.set()
-        self._listener.close()
-        self._thread.join(2.0)
-
-
-@contextlib.contextmanager
-def raw_server(answer: Callable[[socket.socket], object]) -> Iterator[RawServer]:
-    """A running :class:`RawServer`, closed afterwards."""
-    server = RawServer(answer)
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def huge_body(connection: socket.socket) -> None:
-    """200 with a 1 GiB body, streamed until the client hangs up."""
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % GIB)
-    block = b"0" * 65536
-    sent = 0
-    while sent < GIB:
-        connection.sendall(block)
-        sent += len(block)
-
-
-def trickle(connection: socket.socket) -> None:
-    """A status line, then one header byte every 0.1 s for 30 s."""
-    connection.sendall(b"HTTP/1.1 200 OK\r\n")
-    for _ in range(300):
-        connection.sendall(b"X")
-        time.sleep(0.1)
-
-
-def redirect_to(target: str, status: int = 301) -> Callable[[socket.socket], None]:
+def redirect_to(target: str, status: int = 301) -> Handler:
     """An answer redirecting to ``target``."""
-
-    def answer(connection: socket.socket) -> None:
-        connection.sendall(
-            f"HTTP/1.1 {status} Moved\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-        )
-
-    return answer
+    return answer(
+        f"HTTP/1.1 {status} Moved\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+    )
 
 
-def ok(connection: socket.socket) -> None:
-    """A plain 200."""
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+def trickling_headers() -> Handler:
+    """A status line, then one header byte every 0.1 s for as long as a test may wait."""
+    return trickle(b"HTTP/1.1 200 OK\r\n", period=0.1)
 
 
 def some_spans() -> Sequence[FlextSpan]:
@@ -150,8 +68,8 @@ def test_a_one_gib_answer_is_read_only_up_to_the_cap() -> None:
     """Ensures the exporter reads a small cap of a 1 GiB answer: RSS barely moves and the export ends at once."""
     spans = some_spans()
     process = psutil.Process()
-    with raw_server(huge_body) as server:
-        exporter = FlextOtlpHttpExporter(server.url + "/v1/traces", max_retries=0)
+    with LoopbackServer(huge_body()) as server:
+        exporter = FlextOtlpHttpExporter(server.url("/v1/traces"), max_retries=0)
         before = process.memory_info().rss
         started = time.monotonic()
         result = exporter.export(spans, 10.0)
@@ -167,10 +85,10 @@ def test_a_one_gib_answer_to_a_push_is_read_only_up_to_the_cap() -> None:
     service = FlextMetricsService()
     service.gauge("depth", "Depth.").unwrap().set(1)
     process = psutil.Process()
-    with raw_server(huge_body) as server:
+    with LoopbackServer(huge_body()) as server:
         before = process.memory_info().rss
         started = time.monotonic()
-        result = service.push(server.url, "nightly", timeout=5.0, retries=0)
+        result = service.push(server.origin, "nightly", timeout=5.0, retries=0)
         took = time.monotonic() - started
         grown = process.memory_info().rss - before
     assert result == Success(None)
@@ -182,8 +100,8 @@ def test_a_trickling_collector_leaves_no_thread_and_no_socket_behind() -> None:
     """Ensures ten exports to a collector that trickles end on time and leave nothing running, before shutdown too."""
     spans = some_spans()
     threads_before = threading.active_count()
-    with raw_server(trickle) as server:
-        exporter = FlextOtlpHttpExporter(server.url + "/v1/traces", max_retries=0)
+    with LoopbackServer(trickling_headers()) as server:
+        exporter = FlextOtlpHttpExporter(server.url("/v1/traces"), max_retries=0)
         server_threads = threading.active_count()
         for _ in range(10):
             started = time.monotonic()
@@ -207,11 +125,11 @@ def test_a_trickling_collector_leaves_no_thread_and_no_socket_behind() -> None:
 def test_a_redirect_is_a_failure_naming_the_location_and_the_target_sees_nothing(status: int) -> None:
     """Ensures the exporter does not follow a redirect: no request (and no credentials) reach its target."""
     spans = some_spans()
-    with raw_server(ok) as elsewhere:
-        location = elsewhere.url + "/v1/traces"
-        with raw_server(redirect_to(location, status)) as collector:
+    with LoopbackServer(answer(PLAIN_OK)) as elsewhere:
+        location = elsewhere.url("/v1/traces")
+        with LoopbackServer(redirect_to(location, status)) as collector:
             exporter = FlextOtlpHttpExporter(
-                collector.url + "/v1/traces",
+                collector.url("/v1/traces"),
                 headers={"Authorization": "Bearer s3cr3t-token", "X-Api-Key": "k3y-s3cr3t"},
                 max_retries=3,
             )
@@ -230,8 +148,11 @@ def test_a_redirected_push_is_a_failure_naming_the_location() -> None:
     """Ensures a push is not re-sent to a redirect's target either."""
     service = FlextMetricsService()
     service.gauge("depth", "Depth.").unwrap().set(1)
-    with raw_server(ok) as elsewhere, raw_server(redirect_to(elsewhere.url + "/metrics/job/x", 307)) as gateway:
-        result = service.push(gateway.url, "nightly", timeout=5.0, retries=2)
+    with (
+        LoopbackServer(answer(PLAIN_OK)) as elsewhere,
+        LoopbackServer(redirect_to(elsewhere.url("/metrics/job/x"), 307)) as gateway,
+    ):
+        result = service.push(gateway.origin, "nightly", timeout=5.0, retries=2)
         time.sleep(0.2)
         assert elsewhere.requests == []
         assert len(gateway.requests) == 1
@@ -243,18 +164,12 @@ def test_no_file_descriptor_is_left_after_many_failed_exports() -> None:
     """Ensures 30 exports against refused, silent and trickling peers leave no client socket open."""
     spans = some_spans()
 
-    def silent(connection: socket.socket) -> None:
-        del connection
-        time.sleep(3.0)
-
-    with raw_server(silent) as quiet, raw_server(trickle) as slow:
-        free = socket.create_server(("127.0.0.1", 0))
-        refused_port = free.getsockname()[1]
-        free.close()
+    with LoopbackServer(black_hole) as quiet, LoopbackServer(trickling_headers()) as slow:
+        refused_port = free_port()
         exporters = [
             FlextOtlpHttpExporter(f"http://127.0.0.1:{refused_port}/v1/traces", max_retries=0),
-            FlextOtlpHttpExporter(quiet.url + "/v1/traces", max_retries=0),
-            FlextOtlpHttpExporter(slow.url + "/v1/traces", max_retries=0),
+            FlextOtlpHttpExporter(quiet.url("/v1/traces"), max_retries=0),
+            FlextOtlpHttpExporter(slow.url("/v1/traces"), max_retries=0),
         ]
         peers = {quiet.port, slow.port, refused_port}
         for _ in range(10):

@@ -1,10 +1,10 @@
 """Attack tests for the one outbound HTTP client, ``flext_observability.shell.http_client``.
 
 Every server here is real: a socket on 127.0.0.1 (port 0) served by threads the
-test starts and stops: a trickler, a black hole, a 503 with ``Retry-After``, a
-redirect, endless bodies and endless headers. Nothing on the network is mocked;
-the only doubles are the clock, the pause between attempts and the jitter, all
-handed to the client through its own parameters.
+test starts and stops (``loopback.py``): a trickler, a black hole, a 503 with
+``Retry-After``, a redirect, endless bodies and endless headers. Nothing on the
+network is mocked; the only doubles are the clock, the pause between attempts and
+the jitter, all handed to the client through its own parameters.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import email.utils
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 import pytest
+from loopback import GIB, KIB, MIB, Serve, Stream, answer, black_hole, slow, trickle
 from returns.result import Failure, Result, Success
+from servers import free_port
 
 from flext_observability.shell.http_client import (
     DEFAULT_CLIENT,
@@ -33,180 +35,10 @@ from flext_observability.testing import FakeClock
 
 pytestmark = pytest.mark.integration
 
-Handler = Callable[[socket.socket, bytes, threading.Event], None]
-"""What a server does with one connection: ``(connection, request head, stop)``."""
-
 SECRET = "s3cr3t-pass"
 MARGIN = 0.5
-HANG_LIMIT = 5.0
-KIB = 1024
-MIB = 1024 * KIB
-GIB = 1024 * MIB
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    """The request's bytes up to and with the blank line after its headers (or whatever came first)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(64 * KIB)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-class LoopbackServer:
-    """A TCP server on 127.0.0.1 that runs ``handler`` in a thread of its own for each connection.
-
-    The request head of each connection is read and recorded first (unless
-    ``read_request`` is off), then ``handler(connection, head, stop)`` runs.
-    ``rcvbuf`` sets the receive buffer of the connections, so that a server
-    that never reads blocks a sender after a few MiB.
-    :meth:`stop` wakes every handler, shuts any connection still served and
-    joins every thread, so nothing of the server outlives it.
-    """
-
-    def __init__(self, handler: Handler, *, read_request: bool = True, rcvbuf: int | None = None) -> None:
-        self._handler = handler
-        self._read_request = read_request
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf is not None:
-            # Set before listen, so every accepted connection has it (and no autotuning).
-            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(256)
-        self._listener.settimeout(0.02)
-        self.port: int = self._listener.getsockname()[1]
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._served: list[tuple[threading.Thread, socket.socket]] = []
-        self._acceptor = threading.Thread(target=self._accept, name=f"accept-{self.port}", daemon=True)
-        self._acceptor.start()
-
-    def url(self, path: str = "/x", *, scheme: str = "http", userinfo: str = "") -> str:
-        """The URL of ``path`` on this server."""
-        at = f"{userinfo}@" if userinfo else ""
-        return f"{scheme}://{at}127.0.0.1:{self.port}{path}"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            with self._lock:
-                self.connections += 1
-                self._served.append((thread, conn))
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        # OSError: the client hung up, which is what most attacks expect of it.
-        with conn, contextlib.suppress(OSError):
-            conn.settimeout(5.0)
-            request = _read_request(conn) if self._read_request else b""
-            with self._lock:
-                self.requests.append(request)
-            self._handler(conn, request, self._stop)
-
-    def stop(self) -> None:
-        """Stop accepting, wake and join every handler, close every socket."""
-        self._stop.set()
-        self._acceptor.join(timeout=5.0)
-        self._listener.close()
-        with self._lock:
-            served = list(self._served)
-        for thread, conn in served:
-            thread.join(timeout=1.0)
-            if thread.is_alive():
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                thread.join(timeout=5.0)
-            conn.close()
-
-
-class Serve(Protocol):
-    """Start a :class:`LoopbackServer`; the fixture stops it at teardown."""
-
-    def __call__(self, handler: Handler, *, read_request: bool = True, rcvbuf: int | None = None) -> LoopbackServer: ...
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    """Start loopback servers; every one of them is stopped at teardown, whatever the test did."""
-    started: list[LoopbackServer] = []
-
-    def start(handler: Handler, *, read_request: bool = True, rcvbuf: int | None = None) -> LoopbackServer:
-        server = LoopbackServer(handler, read_request=read_request, rcvbuf=rcvbuf)
-        started.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in started:
-            server.stop()
-
-
-def answer(raw: bytes) -> Handler:
-    """A handler that sends ``raw`` and hangs up."""
-
-    def handle(conn: socket.socket, _request: bytes, _stop: threading.Event) -> None:
-        conn.sendall(raw)
-
-    return handle
-
-
-def black_hole(_conn: socket.socket, _request: bytes, stop: threading.Event) -> None:
-    """Accept, read the request, and write nothing for ``HANG_LIMIT`` seconds (a test's patience), then hang up."""
-    stop.wait(HANG_LIMIT)
-
-
-def trickle(prefix: bytes, period: float = 0.2) -> Handler:
-    """A handler that sends ``prefix`` and then one byte every ``period`` seconds, for as long as a test may wait.
-
-    It hangs up after ``HANG_LIMIT`` seconds, so that a client without a
-    deadline fails its test (late, with the wrong error) instead of hanging it.
-    """
-
-    def handle(conn: socket.socket, _request: bytes, stop: threading.Event) -> None:
-        conn.sendall(prefix)
-        ends = time.monotonic() + HANG_LIMIT
-        while not stop.wait(period) and time.monotonic() < ends:
-            conn.sendall(b"x")
-
-    return handle
-
-
-def slow(raw: bytes, delay: float) -> Handler:
-    """A handler that waits ``delay`` seconds, then sends ``raw``."""
-
-    def handle(conn: socket.socket, _request: bytes, stop: threading.Event) -> None:
-        if not stop.wait(delay):
-            conn.sendall(raw)
-
-    return handle
-
-
-class Stream:
-    """A handler that sends ``head``, then ``piece`` again and again until the client hangs up; counts what it sent."""
-
-    def __init__(self, head: bytes, piece: bytes) -> None:
-        self.head = head
-        self.piece = piece
-        self.sent = 0
-
-    def __call__(self, conn: socket.socket, _request: bytes, stop: threading.Event) -> None:
-        conn.sendall(self.head)
-        while not stop.is_set():
-            conn.sendall(self.piece)
-            self.sent += len(self.piece)
 
 
 class Pauses:
@@ -222,14 +54,6 @@ class Pauses:
         if self.clock is not None:
             self.clock.advance(seconds)
         return self.stop_at is not None and len(self.seen) >= self.stop_at
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 with nothing listening (the kernel picked it a moment ago)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def failure_of(result: Result[HttpResponse, HttpError]) -> HttpError:

@@ -1,24 +1,24 @@
 """Batch jobs: ``service.push`` against a real Pushgateway, and ``service.write_textfile`` checked by promtool.
 
-Unreachable gateways are simulated on loopback: a free port with nothing listening
-(refused at once), a socket that accepts and never answers (black hole) and one that
-answers a header line every 0.3 s forever (trickle). Every call must come back as a
-``Result`` within its timeout plus a small margin.
+Unreachable gateways are simulated on loopback (``loopback.py``): a free port with
+nothing listening (refused at once), a socket that accepts and never answers (black
+hole) and one that answers a header line every 0.3 s, longer than any push may wait
+(trickle). Every call must come back as a ``Result`` within its timeout plus a small
+margin.
 """
 
 from __future__ import annotations
 
 import gc
 import math
-import socket
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from loopback import LoopbackServer, Serve, black_hole, trickle
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 from returns.result import Failure, Result, Success
 from servers import Pushgateway, free_port, promtool_lint
@@ -205,69 +205,14 @@ def test_dead_gateway_is_a_failure_within_the_timeout() -> None:
     assert "refused" in error.message.lower()
 
 
-class SilentGateway:
-    """A loopback socket that accepts connections and then either says nothing or trickles header lines forever."""
-
-    def __init__(self, *, trickle: bool) -> None:
-        self._trickle = trickle
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self._connections: list[socket.socket] = []
-        self._threads = [threading.Thread(target=self._accept, daemon=True)]
-        self._threads[0].start()
-
-    @property
-    def url(self) -> str:
-        """The gateway URL to push to."""
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._connections.append(connection)
-            if self._trickle:
-                thread = threading.Thread(target=self._drip, args=(connection,), daemon=True)
-                self._threads.append(thread)
-                thread.start()
-
-    def _drip(self, connection: socket.socket) -> None:
-        try:
-            connection.sendall(b"HTTP/1.1 200 OK\r\n")
-            while not self._stop.wait(0.3):
-                connection.sendall(b"X-Slow: yes\r\n")
-        except OSError:
-            return
-
-    def close(self) -> None:
-        """Stop accepting and dripping, and close every socket."""
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(2.0)
-        for connection in self._connections:
-            connection.close()
-        self._listener.close()
+def black_holed_gateway(serve: Serve) -> LoopbackServer:
+    """A gateway that accepts connections and never reads nor answers."""
+    return serve(black_hole, read_request=False)
 
 
-@pytest.fixture
-def black_hole() -> Iterator[SilentGateway]:
-    """A gateway that accepts connections and never answers."""
-    gateway = SilentGateway(trickle=False)
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture
-def trickle() -> Iterator[SilentGateway]:
-    """A gateway that starts an answer and sends one more header line every 0.3 s, forever."""
-    gateway = SilentGateway(trickle=True)
-    yield gateway
-    gateway.close()
+def trickling_gateway(serve: Serve) -> LoopbackServer:
+    """A gateway that starts an answer at once and sends one more header line every 0.3 s, as long as a test waits."""
+    return serve(trickle(b"HTTP/1.1 200 OK\r\n", period=0.3, piece=b"X-Slow: yes\r\n"), read_request=False)
 
 
 def push_in_thread(service: FlextMetricsService, url: str) -> tuple[list[object], threading.Thread]:
@@ -285,10 +230,11 @@ def push_in_thread(service: FlextMetricsService, url: str) -> tuple[list[object]
     return outcome, thread
 
 
-def test_black_holed_gateway_is_a_failure_within_the_timeout(black_hole: SilentGateway) -> None:
+def test_black_holed_gateway_is_a_failure_within_the_timeout(serve: Serve) -> None:
     """Ensures a push to a gateway that accepts and never answers returns a Failure within its timeout plus a margin."""
+    gateway = black_holed_gateway(serve)
     started = time.monotonic()
-    outcome, thread = push_in_thread(gauge_service(load=1.0), black_hole.url)
+    outcome, thread = push_in_thread(gauge_service(load=1.0), gateway.origin)
     thread.join(TIMEOUT + MARGIN)
     elapsed = time.monotonic() - started
     assert not thread.is_alive(), f"push still running after {elapsed:.1f} s (timeout {TIMEOUT} s)"
@@ -298,10 +244,11 @@ def test_black_holed_gateway_is_a_failure_within_the_timeout(black_hole: SilentG
     assert "timed out" in error.message.lower()
 
 
-def test_trickling_gateway_is_a_failure_within_the_timeout(trickle: SilentGateway) -> None:
+def test_trickling_gateway_is_a_failure_within_the_timeout(serve: Serve) -> None:
     """Ensures a gateway sending a header line every 0.3 s cannot hold a push beyond its timeout plus a margin."""
+    gateway = trickling_gateway(serve)
     started = time.monotonic()
-    outcome, thread = push_in_thread(gauge_service(load=1.0), trickle.url)
+    outcome, thread = push_in_thread(gauge_service(load=1.0), gateway.origin)
     thread.join(TIMEOUT + MARGIN)
     elapsed = time.monotonic() - started
     try:
@@ -309,7 +256,7 @@ def test_trickling_gateway_is_a_failure_within_the_timeout(trickle: SilentGatewa
         assert len(outcome) == 1
         export_failure(cast("Result[None, FlextExportError]", outcome[0]))
     finally:
-        trickle.close()  # ends a push still waiting, so no thread outlives the test
+        gateway.stop()  # ends a push still waiting, so no thread outlives the test
         thread.join(5.0)
 
 
