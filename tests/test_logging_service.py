@@ -118,7 +118,7 @@ def test_repository_is_bounded_and_counts_drops(stream: io.StringIO) -> None:
     assert dropped is not None
     assert dropped.state().value == 2  # type: ignore[union-attr]
     assert stream.getvalue().count("\n") == 5
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match=r"^capacity must be an int from 1 to 10,000,000, not 0$"):
         FlextLoggingService(capacity=0)
 
 

@@ -35,6 +35,7 @@ from flext_observability.core.alerts.payloads import alertmanager_body, webhook_
 from flext_observability.core.checks import describe
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.core.values import AlertSeverity, AlertStatus
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.http_client import HttpClient, RetryPolicy
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
@@ -145,17 +146,6 @@ def _check_name(name: object) -> str:
         message = f"name must be {what}, not ''"
         raise TypeError(message)
     return text
-
-
-def _check_size(argument: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        message = f"{argument} must be an int of at least 1, not {describe(value)}"
-        raise TypeError(message)
-    number = int.__int__(value)
-    if number < 1:
-        message = f"{argument} must be an int of at least 1, not {number}"
-        raise ValueError(message)
-    return number
 
 
 def _count(alerts: object) -> int:
@@ -337,8 +327,8 @@ class Outbox:
 def _outbox_options(timeout: object, max_queue: object, max_queue_bytes: object) -> tuple[float, int, int]:
     return (
         check_seconds("timeout", timeout),
-        _check_size("max_queue", max_queue),
-        _check_size("max_queue_bytes", max_queue_bytes),
+        check_count("max_queue", max_queue),
+        check_count("max_queue_bytes", max_queue_bytes),
     )
 
 

@@ -54,6 +54,7 @@ from flext_observability.core.values import AlertSeverity, AlertStatus
 from flext_observability.shell.alerts.repository import DEFAULT_HISTORY, AlertEvent, AlertHistory, alert_query
 from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route, is_well_formed_route
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.seconds import check_seconds, timeout_seconds
@@ -135,18 +136,6 @@ MAX_COUNT: Final = 10_000_000
 """The largest bound (``max_active``, ``history``, ``max_samples``) taken: larger ones are surely mistakes."""
 
 
-def _check_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        message = f"{name} must be an int of at least 1, not {describe(value)}"
-        raise TypeError(message)
-    count = int.__int__(value)
-    if not 1 <= count <= MAX_COUNT:
-        shown = count if count.bit_length() < 64 else f"an int of {count.bit_length()} bits"
-        message = f"{name} must be an int from 1 to {MAX_COUNT:,}, not {shown}"
-        raise ValueError(message)
-    return count
-
-
 def _resends(sink: AlertSink) -> bool:
     """Whether ``sink`` forgets a firing alert unless told again (Alertmanager does)."""
     return getattr(sink, "resends_firing", False) is True
@@ -191,9 +180,9 @@ class FlextAlertService:
         self._policy = redaction if redaction is not None else DEFAULT_POLICY
         self.repeat_interval = check_seconds("repeat_interval", repeat_interval)
         self.resend_delay = check_seconds("resend_delay", resend_delay)
-        self.max_active = _check_count("max_active", max_active)
-        self._history = AlertHistory(_check_count("history", history))
-        max_samples = _check_count("max_samples", max_samples)
+        self.max_active = check_count("max_active", max_active, most=MAX_COUNT)
+        self._history = AlertHistory(check_count("history", history, most=MAX_COUNT))
+        max_samples = check_count("max_samples", max_samples, most=MAX_COUNT)
         self._active: dict[str, _Active] = {}
         self._refused: dict[str, int] = {}
         self._warned: set[str] = set()

@@ -55,6 +55,7 @@ from flext_observability.core.health.report import HealthOutcome, HealthReport, 
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy
 from flext_observability.core.values import HealthStatus
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.health.plan import (
     DEFAULT_FAIL_TTL,
     DEFAULT_PASS_TTL,
@@ -161,14 +162,8 @@ if hasattr(os, "register_at_fork"):
 
 
 def _check_workers(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        message = f"max_workers must be an int from 1 to {MAX_WORKERS}, not {describe(value)}"
-        raise TypeError(message)
-    workers = int.__int__(value)  # the value itself, not what a subclass's comparisons say
-    if not 1 <= workers <= MAX_WORKERS:
-        message = f"max_workers must be from 1 to {MAX_WORKERS}, not {workers}"
-        raise ValueError(message)
-    return workers
+    """``value`` as a plain ``int`` from 1 to :data:`MAX_WORKERS`; a ``TypeError`` or ``ValueError`` naming it."""
+    return check_count("max_workers", value, most=MAX_WORKERS)
 
 
 class FlextHealthService:

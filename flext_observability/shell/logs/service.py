@@ -26,6 +26,7 @@ from flext_observability.core.logs.entry import FlextLogEntry, build_log_entry, 
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_mapping, redact_text
 from flext_observability.core.values import LogLevel
 from flext_observability.shell.context import current_context, current_span_ids
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.factory import FlextObservabilityMasterFactory
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.logs.pipeline import STANDARD_OVERRIDES, StandardFields
@@ -123,13 +124,7 @@ class FlextLoggingService:
         if not isinstance(name, str) or not str.__str__(name):
             message = f"logger must be a non-empty logger name (str), got {type(logger).__name__}"
             raise TypeError(message)
-        size: object = capacity
-        if isinstance(size, bool) or type(size) is not int:
-            message = f"capacity must be an int, got {type(capacity).__name__}"
-            raise TypeError(message)
-        if not 1 <= capacity <= MAX_CAPACITY:
-            message = f"capacity must be at least 1 and at most {MAX_CAPACITY}, got {capacity}"
-            raise ValueError(message)
+        capacity = check_count("capacity", capacity, most=MAX_CAPACITY)
         maker: object = factory
         if maker is not None and not isinstance(maker, FlextObservabilityMasterFactory):
             message = f"factory must be a FlextObservabilityMasterFactory, got {type(factory).__name__}"

@@ -50,6 +50,7 @@ from flext_observability.core.metrics.sketch import sketch_quantile
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
 from flext_observability.core.values import MetricKind
 from flext_observability.shell.clock import Clock, checked_clock
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import adopt_lock, fork_safe_lock
 from flext_observability.shell.metrics.callbacks import CallbackFamily, CallbackHandle
@@ -82,7 +83,6 @@ DEFAULT_MAX_INSTRUMENTS: Final = 1000
 _RECORDED_HELP: Final = "Recorded from FlextMetric entities."
 _SELF_METRICS: Final = 3
 """The service's own counters: rejected samples, series overflows, redacted label values."""
-_SHOWN_INT: Final = 10**18
 
 
 class SummaryRow(NamedTuple):
@@ -597,14 +597,11 @@ class _WithoutSelfMetrics:
 
 
 def _checked_cap(name: str, value: object, least: int) -> int:
-    """A cap as a plain ``int`` of at least ``least``; a ``ValueError`` naming it otherwise."""
-    # Plain values only: a subclass's comparisons are the caller's code.
-    number = int.__int__(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    if number is None or number < least:
-        shown = str(number) if number is not None and abs(number) < _SHOWN_INT else describe(value)
-        message = f"{name} must be an integer of at least {least}, got {shown}"
-        raise ValueError(message)
-    return number
+    """A cap as a plain ``int`` of at least ``least``; a ``ValueError`` naming it otherwise, even for a non-int."""
+    try:
+        return check_count(name, value, least=least)
+    except TypeError as error:  # this service has always refused every bad cap with a ValueError
+        raise ValueError(str(error)) from None
 
 
 def _text(error: BaseException) -> str:

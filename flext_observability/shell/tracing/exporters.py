@@ -36,6 +36,7 @@ from flext_observability.core.tracing.otlp import encode_spans
 from flext_observability.core.tracing.span import FlextSpan
 from flext_observability.core.tracing.trace import FlextTrace, assemble_trace
 from flext_observability.core.values import SpanStatusCode
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.http_client import MAX_ATTEMPTS, HttpClient, RetryPolicy
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.seconds import check_seconds
@@ -80,15 +81,7 @@ class InMemorySpanRepository:
 
     def __init__(self, capacity: int = 10_000) -> None:
         """Keep at most ``capacity`` spans (a ``TypeError`` or ``ValueError`` naming it unless an int of at least 1)."""
-        given: object = capacity  # callers outside the type checker may pass anything
-        if isinstance(given, bool) or not isinstance(given, int):
-            message = f"capacity must be an int of at least 1, not {shown_number(given)}"
-            raise TypeError(message)
-        plain = int.__int__(given)  # an int subclass's own comparisons may raise or lie
-        if plain < 1:
-            message = f"capacity must be an int of at least 1, not {shown_number(plain)}"
-            raise ValueError(message)
-        self.capacity = plain
+        self.capacity = check_count("capacity", capacity)
         self._traces: OrderedDict[str, list[FlextSpan]] = OrderedDict()
         self._count = 0
         self._lock = fork_safe_lock()
@@ -400,14 +393,7 @@ def _check_compression(compression: object) -> str | None:
 
 def _check_retries(max_retries: object) -> int:
     """``max_retries`` as a plain int from 0 to 99; else an error naming it (not the HTTP client's ``attempts``)."""
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        message = f"max_retries must be an int from 0 to {MAX_ATTEMPTS - 1}, not {shown_number(max_retries)}"
-        raise TypeError(message)
-    plain = int.__int__(max_retries)
-    if not 0 <= plain < MAX_ATTEMPTS:
-        message = f"max_retries must be an int from 0 to {MAX_ATTEMPTS - 1}, not {shown_number(plain)}"
-        raise ValueError(message)
-    return plain
+    return check_count("max_retries", max_retries, least=0, most=MAX_ATTEMPTS - 1)
 
 
 def _check_backoff(backoff: object) -> float:

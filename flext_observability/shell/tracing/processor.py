@@ -58,10 +58,11 @@ from typing import TYPE_CHECKING, Final, overload
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import describe, shown_number
+from flext_observability.core.checks import describe
 from flext_observability.core.frozen import FrozenMap
 from flext_observability.core.tracing.span_limits import span_bytes
 from flext_observability.core.tracing.tracestate import EMPTY_TRACE_STATE
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.seconds import check_seconds, timeout_seconds
 from flext_observability.shell.tracing.span import Span
@@ -147,18 +148,6 @@ class ProcessorCounts:
         return sum(self.refusals.values())
 
 
-def _check_count(name: str, value: object) -> int:
-    """``value`` as a plain int of at least 1; else a ``TypeError`` or ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        message = f"{name} must be an int of at least 1, not {shown_number(value)}"
-        raise TypeError(message)
-    count = int.__int__(value)  # an int subclass's own methods may raise or lie
-    if count < 1:
-        message = f"{name} must be an int of at least 1, not {shown_number(count)}"
-        raise ValueError(message)
-    return count
-
-
 def _check_hooks(metrics: object, time_ns: object) -> None:
     """Raise a ``TypeError`` naming ``metrics`` or ``time_ns`` when it is neither ``None`` nor what it must be."""
     if metrics is not None and not callable(_attribute(metrics, "counter_callback")):
@@ -230,14 +219,12 @@ class BatchSpanProcessor:
         system's clock by default).
         """
         self.exporters = check_exporters(exporters)
-        self.max_queue_size = _check_count("max_queue_size", max_queue_size)
-        self.max_queue_bytes = _check_count("max_queue_bytes", max_queue_bytes)
-        self.max_export_batch_size = _check_count("max_export_batch_size", max_export_batch_size)
-        if self.max_export_batch_size > self.max_queue_size:
-            top = self.max_queue_size
-            message = (
-                f"max_export_batch_size must be from 1 to max_queue_size ({top}), not {self.max_export_batch_size}"
-            )
+        self.max_queue_size = check_count("max_queue_size", max_queue_size)
+        self.max_queue_bytes = check_count("max_queue_bytes", max_queue_bytes)
+        self.max_export_batch_size = check_count("max_export_batch_size", max_export_batch_size)
+        if self.max_export_batch_size > self.max_queue_size:  # a batch larger than the queue could never fill
+            top, batch = self.max_queue_size, self.max_export_batch_size
+            message = f"max_export_batch_size must be an int from 1 to max_queue_size ({top:,}), not {batch}"
             raise ValueError(message)
         self.schedule_delay = check_seconds("schedule_delay", schedule_delay)
         self.export_timeout = check_seconds("export_timeout", export_timeout)

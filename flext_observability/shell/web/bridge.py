@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
 from flext_observability.core.checks import describe
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 
@@ -60,11 +61,11 @@ if hasattr(os, "register_at_fork"):
 
 
 def _count(name: str, value: object, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= int.__int__(value) <= most:
-        shown = int.__repr__(value) if isinstance(value, int) else describe(value)
-        message = f"{name} must be an integer from 1 to {most}, not {shown}"
-        raise ValueError(message)
-    return int.__int__(value)
+    """``value`` as a plain ``int`` from 1 to ``most``; a ``ValueError`` naming it otherwise, even for a non-int."""
+    try:
+        return check_count(name, value, most=most)
+    except TypeError as error:  # the bridge has always refused every bad size with a ValueError
+        raise ValueError(str(error)) from None
 
 
 class _Answer:

@@ -111,6 +111,7 @@ from returns.result import Failure
 from flext_observability.core.checks import describe
 from flext_observability.core.values import SpanKind, SpanStatusCode
 from flext_observability.shell.clock import checked_clock
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -169,7 +170,6 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _REMEMBERED_HEADERS: Final = 4096
 """Header values written recently, per generation, to tell them from the caller's in a redirect."""
 _USE_DEFAULT: Final = object()
-_SHOWN_INT: Final = 10**18
 
 
 class FlextHttpClientInstrumentation:
@@ -627,15 +627,7 @@ def _has_methods(value: object, *names: str) -> bool:
 
 def _checked_max_addresses(value: object) -> int:
     """``value`` as a plain ``int`` from 1 to :data:`MAX_ADDRESSES_CAP`; ``TypeError``/``ValueError`` naming it."""
-    if not issubclass(type(value), int) or issubclass(type(value), bool):
-        message = f"max_addresses must be an integer from 1 to {MAX_ADDRESSES_CAP}, got {_described(value)}"
-        raise TypeError(message)
-    number = int.__int__(cast("int", value))
-    if not 1 <= number <= MAX_ADDRESSES_CAP:
-        shown = str(number) if abs(number) < _SHOWN_INT else "a larger number"  # a huge int is not printed
-        message = f"max_addresses must be an integer from 1 to {MAX_ADDRESSES_CAP}, got {shown}"
-        raise ValueError(message)
-    return number
+    return check_count("max_addresses", value, most=MAX_ADDRESSES_CAP)
 
 
 # --- the optional clients ------------------------------------------------------

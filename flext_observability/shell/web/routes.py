@@ -44,6 +44,7 @@ from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, parse_baggag
 from flext_observability.core.tracing.traceparent import parse_trace_context, parse_traceparent
 from flext_observability.core.values import SpanStatusCode
 from flext_observability.shell.clock import Clock, checked_clock
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.metrics.service import FlextMetricsService
@@ -82,8 +83,6 @@ DEFAULT_MAX_ROUTES: Final = 256
 
 MAX_ROUTES_CAP: Final = 100_000
 """The largest ``max_routes`` taken: each route costs series in three instruments."""
-
-_SHOWN_INT: Final = 10**18
 
 REQUEST_DURATION: Final = "http_server_request_duration_seconds"
 REQUESTS_TOTAL: Final = "http_server_requests_total"
@@ -412,13 +411,11 @@ def checked_app(app: object, kind: str) -> object:
 
 
 def _checked_max_routes(value: object) -> int:
-    """``value`` as a plain ``int`` from 1 to :data:`MAX_ROUTES_CAP`; a ``ValueError`` naming it otherwise."""
-    number = int.__int__(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    if number is None or not 1 <= number <= MAX_ROUTES_CAP:
-        shown = str(number) if number is not None and abs(number) < _SHOWN_INT else describe(value)
-        message = f"max_routes must be an integer from 1 to {MAX_ROUTES_CAP}, got {shown}"
-        raise ValueError(message)
-    return number
+    """``value`` as a plain ``int`` from 1 to :data:`MAX_ROUTES_CAP`; a ``ValueError`` naming it, even for a non-int."""
+    try:
+        return check_count("max_routes", value, most=MAX_ROUTES_CAP)
+    except TypeError as error:  # the middlewares have always refused every bad max_routes with a ValueError
+        raise ValueError(str(error)) from None
 
 
 def _defined(result: Result[T, FlextValidationError]) -> T:
