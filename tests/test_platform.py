@@ -139,6 +139,8 @@ def test_record_metric_records_and_refuses_like_the_metrics_service() -> None:
         ({"plugins": [object()]}, TypeError, "plugins[0]"),
         ({"plugins": "plugin"}, TypeError, "plugins"),
         ({"span_exporters": 3}, TypeError, "span_exporters"),
+        ({"span_exporters": [object()]}, TypeError, "span_exporters[0] must be a span exporter"),
+        ({"alert_sinks": [object()]}, TypeError, "alert_sinks[0] must be an alert sink"),
         ({"configure_logs": 1}, TypeError, "configure_logs"),
     ],
 )

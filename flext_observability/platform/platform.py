@@ -35,9 +35,9 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Self, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Self, TextIO
 
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
@@ -64,7 +64,7 @@ from flext_observability.platform.plugins import (
 from flext_observability.platform.status import StatusApp, status_document
 from flext_observability.shell.alerts.delivery import AlertmanagerSink, LogSink, SinkStats
 from flext_observability.shell.alerts.metrics import register_alert_metrics
-from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, alert_route
+from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, check_sink
 from flext_observability.shell.alerts.service import FlextAlertService
 from flext_observability.shell.health.http import make_health_app
 from flext_observability.shell.health.metrics import register_health_metrics
@@ -203,9 +203,6 @@ class _HealthChanges:
             self._hooks.call("on_health_change", run, previous)
 
 
-T = TypeVar("T")
-
-
 def _checked_service_name(given: object) -> str | None:
     if given is None:
         return None
@@ -270,26 +267,15 @@ def _check_log_stream(log_stream: object) -> None:
 
 
 def _checked_exporters(span_exporters: object) -> tuple[SpanExporter, ...]:
-    listed = _checked_list("span_exporters", span_exporters)
-    return _renamed("span_exporters", "exporters", lambda: check_exporters(listed))
+    return check_exporters(_checked_list("span_exporters", span_exporters), argument="span_exporters")
 
 
 def _checked_sinks(alert_sinks: object) -> list[object]:
     sinks = _checked_list("alert_sinks", alert_sinks)
     for index, sink in enumerate(sinks):
         if not isinstance(sink, AlertRoute):
-            _renamed(f"alert_sinks[{index}]", "sink", partial(alert_route, cast("AlertSink", sink)))
+            check_sink(sink, f"alert_sinks[{index}]")
     return sinks
-
-
-def _renamed(name: str, inner: str, check: Callable[[], T]) -> T:
-    """Run a service's own check of an argument, its errors naming the platform's argument instead."""
-    try:
-        return check()
-    except (TypeError, ValueError) as error:
-        text = str(error)
-        message = f"{name}: {text.removeprefix(inner).lstrip(' :')}" if text.startswith(inner) else f"{name}: {text}"
-        raise type(error)(message) from None
 
 
 class FlextObservabilityPlatform:

@@ -66,6 +66,14 @@ class AlertRoute:
         return f"alert_route({self.sink.name!r}{severities}{matchers})"
 
 
+def check_sink(sink: object, argument: str = "sink") -> AlertSink:
+    """``sink`` when it is an alert sink with a text ``name``; else a ``TypeError`` naming ``argument``."""
+    if not isinstance(sink, AlertSink) or not isinstance(getattr(sink, "name", None), str):
+        message = f"{argument} must be an alert sink (LogSink, WebhookSink, AlertmanagerSink), not {describe(sink)}"
+        raise TypeError(message)
+    return sink
+
+
 def alert_route(sink: AlertSink, *, severities: object = None, matchers: object = None) -> AlertRoute:
     """A route sending to ``sink`` the alerts of ``severities`` (all when ``None``) whose labels match ``matchers``.
 
@@ -74,10 +82,7 @@ def alert_route(sink: AlertSink, *, severities: object = None, matchers: object 
     triples (``=``, ``!=``, ``=~``, ``!~``). A bad argument raises a
     ``TypeError`` or ``ValueError`` naming it: routes are set up once.
     """
-    given: object = sink
-    if not isinstance(given, AlertSink) or not isinstance(getattr(given, "name", None), str):
-        message = f"sink must be an alert sink (LogSink, WebhookSink, AlertmanagerSink), not {describe(given)}"
-        raise TypeError(message)
+    check_sink(sink)
     problems: Problems = []
     chosen: frozenset[AlertSeverity] | None = None
     if severities is not None:

@@ -166,20 +166,24 @@ def _attribute(value: object, name: str) -> object:
         return None
 
 
-def check_exporters(exporters: object) -> tuple[SpanExporter, ...]:
-    """``exporters`` as a tuple when it lists objects with ``export`` and ``shutdown``; else a ``TypeError``."""
+def check_exporters(exporters: object, *, argument: str = "exporters") -> tuple[SpanExporter, ...]:
+    """``exporters`` as a tuple when it lists objects with ``export`` and ``shutdown``; else a ``TypeError``.
+
+    The message names ``argument`` (and ``argument[i]`` for a bad item): a
+    caller passing the list on under its own name gives that name.
+    """
     if isinstance(exporters, str | bytes) or not isinstance(exporters, Iterable):
-        message = f"exporters must be a list of span exporters, not {describe(exporters)}"
+        message = f"{argument} must be a list of span exporters, not {describe(exporters)}"
         raise TypeError(message)
     try:
         chosen = tuple(exporters)
     except Exception as error:
-        message = f"exporters must be a list of span exporters; reading {describe(exporters)} failed"
+        message = f"{argument} must be a list of span exporters; reading {describe(exporters)} failed"
         raise TypeError(message) from error
     for index, exporter in enumerate(chosen):
         if not (callable(_attribute(exporter, "export")) and callable(_attribute(exporter, "shutdown"))):
             message = (
-                f"exporters[{index}] must be a span exporter (with export and shutdown methods), "
+                f"{argument}[{index}] must be a span exporter (with export and shutdown methods), "
                 f"not {describe(exporter)}"
             )
             raise TypeError(message)
