@@ -57,7 +57,6 @@ from flext_observability.shell.web.routes import (
     ServerRecorder,
     asgi_route,
     checked_app,
-    describe_outcome,
     method_label,
     remote_context,
     status_label,
@@ -208,19 +207,14 @@ class _Exchange:
             return
         self._finished = True
         served = self._served
-        method = self._method
-        try:
-            served.active.labels(method).dec()
-            duration = served.monotonic() - self._start
-            route = served.route_label(asgi_route(self._scope))
-            status = status_label(self._status) if self._started else SERVER_ERROR
-            served.duration.labels(method, route, status).observe(duration)
-            served.requests.labels(method, route, status).inc()
-            describe_outcome(self._span, served.span_name(method, route), route, status, error)
-            if error is None:
+        status = status_label(self._status) if self._started else SERVER_ERROR  # status_label never raises
+        scope = self._scope
+        served.record(self._method, self._start, lambda: asgi_route(scope), status, self._span, error=error)
+        if error is None:
+            try:
                 self._span.end()
-        except Exception:  # noqa: BLE001 - same
-            served.refuse("internal_error", "recording a request failed")
+            except Exception:  # noqa: BLE001 - same
+                served.refuse("internal_error", "ending a request's span failed")
 
     def leave(self, error: BaseException | None) -> None:
         """End the span (if the response did not) and restore the context the application was called in."""

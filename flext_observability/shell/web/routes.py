@@ -372,6 +372,40 @@ class ServerRecorder:
         )
         return OTHER
 
+    def record(  # noqa: PLR0913 - one finished request, taken apart by the middleware that served it
+        self,
+        method: str,
+        start: float,
+        route_of: Callable[[], object],
+        status: str,
+        span: AnySpan,
+        *,
+        error: BaseException | None,
+        observe_in: Callable[..., object] | None = None,
+    ) -> None:
+        """Record one finished request; never raises (a failure is counted as ``internal_error``).
+
+        The active gauge goes down, the duration since ``start`` (this
+        recorder's monotonic clock) is observed and the request counted,
+        under the route ``route_of()`` names, and the span gets its name and
+        outcome. With ``observe_in`` (a context's ``run``), the duration is
+        observed inside it, where the request's span is current, so that a
+        sampled request becomes its bucket's exemplar.
+        """
+        try:
+            self.active.labels(method).dec()
+            duration = self.monotonic() - start
+            route = self.route_label(route_of())
+            observe = self.duration.labels(method, route, status).observe
+            if observe_in is None:
+                observe(duration)
+            else:
+                observe_in(observe, duration)
+            self.requests.labels(method, route, status).inc()
+            describe_outcome(span, self.span_name(method, route), route, status, error)
+        except Exception:  # noqa: BLE001 - the middleware's own failure is counted, never raised
+            self.refuse("internal_error", "recording a request failed")
+
     def span_name(self, method: str, route: str) -> str:
         """``"{method} {route}"`` from two labels: ``HTTP`` for an unknown method, the method alone without a route."""
         key = (method, route)

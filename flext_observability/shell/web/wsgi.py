@@ -55,7 +55,6 @@ from flext_observability.shell.web.routes import (
     UNMATCHED,
     ServerRecorder,
     checked_app,
-    describe_outcome,
     method_label,
     remote_context,
     status_label,
@@ -247,22 +246,19 @@ class _Request:
             return
         self._finished = True
         served = self._served
-        method = self._method
-        try:
-            served.active.labels(method).dec()
-            duration = served.monotonic() - self._start
-            route = served.route_label(wsgi_route(self._environ))
-            status = (
-                status_label(self._status)
-                if self._status is not None and (error is None or self._sent)
-                else SERVER_ERROR
-            )
-            # Observed in the request's context, where its span is current: a sampled request is its bucket's exemplar.
-            self.context.run(served.duration.labels(method, route, status).observe, duration)
-            served.requests.labels(method, route, status).inc()
-            describe_outcome(self._span, served.span_name(method, route), route, status, error)
-        except Exception:  # noqa: BLE001 - the middleware's own failure is counted, never raised
-            served.refuse("internal_error", "recording a request failed")
+        answered = self._status is not None and (error is None or self._sent)
+        status = status_label(self._status) if answered else SERVER_ERROR  # status_label never raises
+        environ = self._environ
+        # Observed in the request's context, where its span is current: a sampled request is its bucket's exemplar.
+        served.record(
+            self._method,
+            self._start,
+            lambda: wsgi_route(environ),
+            status,
+            self._span,
+            error=error,
+            observe_in=self.context.run,
+        )
         try:
             if error is None:
                 self.context.run(self._scope.__exit__, None, None, None)
