@@ -1,9 +1,10 @@
 """What ``flext-observability run -- true`` adds to running ``true`` directly, in one run.
 
-Four lines: the whole command (a fresh interpreter, the library's import,
+Five lines: the whole command (a fresh interpreter, the library's import,
 the span, the sampling thread, the textfile); the interpreter start with the
-import of what ``run`` uses; the bare interpreter start (the floor no Python
-command goes below); and, inside one process, the work of ``run_command``.
+import of what ``run`` uses; the import of the four runtime dependencies
+alone (the floor of any command built on the library); the bare interpreter
+start; and, inside one process, the work of ``run_command``.
 
 The package's bytecode is compiled first, as an installed package's is: a
 machine that sets ``PYTHONDONTWRITEBYTECODE`` would otherwise compile the
@@ -60,6 +61,10 @@ def run() -> list[Comparison]:
             command = [sys.executable, "-c", "import flext_observability.cli.main, flext_observability.cli.run"]
             return subprocess.run(command, check=True, env=environment)  # noqa: S603 - our own interpreter, no shell
 
+        def dependencies() -> object:
+            command = [sys.executable, "-c", "import attrs, returns.result, psutil, prometheus_client"]
+            return subprocess.run(command, check=True, env=environment)  # noqa: S603 - our own interpreter, no shell
+
         def bare() -> object:
             return subprocess.run([sys.executable, "-c", "pass"], check=True, env=environment)
 
@@ -70,6 +75,7 @@ def run() -> list[Comparison]:
 
         whole_ns, whole_peer = compare(whole, peer, number=1, repeat=9)
         start_ns, start_peer = compare(start_up, peer, number=1, repeat=9)
+        deps_ns, deps_peer = compare(dependencies, peer, number=1, repeat=9)
         bare_ns, bare_peer = compare(bare, peer, number=1, repeat=9)
         inner_ns, inner_peer = compare(in_process, peer, number=5, repeat=9)
     finally:
@@ -87,6 +93,13 @@ def run() -> list[Comparison]:
             name="of which: interpreter start and the library's import",
             ours=start_ns,
             peer=start_peer,
+            peer_name="true",
+            unit="ms/op",
+        ),
+        Comparison(
+            name="of which: the runtime dependencies' import alone (attrs, returns, psutil, prometheus-client)",
+            ours=deps_ns,
+            peer=deps_peer,
             peer_name="true",
             unit="ms/op",
         ),
