@@ -21,10 +21,9 @@ import psutil
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
-from returns.result import Failure
 
 from flext_observability.cli.arguments import port_argument
-from flext_observability.cli.demo.command import SHOWN_PATHS, wait_for_signal
+from flext_observability.cli.serving import serve_until_stopped
 from flext_observability.platform.platform import FlextObservabilityPlatform
 from flext_observability.shell.health.probes import cpu_plan, disk_plan, memory_plan, process_plans
 
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from flext_observability.shell.metrics.service import FlextMetricsService
-
-EXIT_CANNOT_SERVE: Final = 1
-"""The exit code when the address cannot be served (the port is taken, the host is wrong)."""
 
 _PERCENT: Final = 100.0
 
@@ -100,20 +96,9 @@ def run_serve(arguments: argparse.Namespace) -> int:
         for plan in (cpu_plan(), memory_plan(), disk_plan("/"), *process_plans()):
             platform.health.register_plan(plan)
         add_system_metrics(platform.metrics)
-        served = platform.serve(arguments.host, arguments.port)
-        if isinstance(served, Failure):
-            print(
-                f"flext-observability serve: {served.failure()} (choose another --port, or 0 for any)",
-                file=sys.stderr,
-            )
-            return EXIT_CANNOT_SERVE
         platform.start()
-        base = served.unwrap().url.removesuffix("/metrics")
-        print(f"Serving {platform.service_name} (Ctrl-C or SIGTERM to stop):")
-        for path in SHOWN_PATHS:
-            print(f"  {base}{path}")
-        sys.stdout.flush()
-        wait_for_signal()
-        return 0
+        return serve_until_stopped(
+            platform, host=arguments.host, port=arguments.port, title=f"Serving {platform.service_name}"
+        )
     finally:
         platform.shutdown(platform.settings.shutdown_timeout)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import signal
 import sys
-import threading
 from typing import TYPE_CHECKING, Final, TextIO
 
 from returns.result import Failure
@@ -25,6 +23,7 @@ from returns.result import Failure
 from flext_observability.cli.arguments import port_argument
 from flext_observability.cli.demo.pipeline import ALERT_NAME, SERVICE, make_pipeline
 from flext_observability.cli.demo.summary import alerts_table, health_table, log_table, metrics_table, render_span_tree
+from flext_observability.cli.serving import serve_until_stopped
 from flext_observability.core.settings import DEFAULT_PORT as SETTINGS_DEFAULT_PORT
 from flext_observability.platform.platform import FlextObservabilityPlatform
 
@@ -33,9 +32,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT: Final = SETTINGS_DEFAULT_PORT
 """Where ``demo --serve`` listens unless told otherwise (docs/metrics.md's scrape configuration reads it)."""
-
-SHOWN_PATHS: Final = ("/", "/metrics", "/status", "/health", "/readyz", "/livez")
-"""The endpoints ``demo --serve`` prints."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +84,12 @@ def run_demo(
         if problems:
             print(f"the demo did not work: {'; '.join(problems)}", file=sys.stderr)
             return 1
-        return _serve(platform, port, wait, stream) if serve else 0
+        if not serve:
+            return 0
+        print(file=stream)
+        return serve_until_stopped(
+            platform, host="127.0.0.1", port=port, title=f"Serving {SERVICE}", out=stream, wait=wait
+        )
     finally:
         platform.shutdown(timeout=5)
 
@@ -137,33 +138,3 @@ def _lines(logs: io.StringIO) -> list[str]:
 
 def _section(out: TextIO, title: str, body: str) -> None:
     print(f"\n{title}\n{body}", file=out, flush=True)
-
-
-def _serve(platform: FlextObservabilityPlatform, port: int, wait: Callable[[], object] | None, out: TextIO) -> int:
-    """Serve the platform's routes until ``wait`` returns, or SIGINT/SIGTERM; the exit code."""
-    served = platform.serve(host="127.0.0.1", port=port)
-    if isinstance(served, Failure):
-        print(f"cannot serve: {served.failure()} (choose another --port, or 0 for any)", file=sys.stderr)
-        return 1
-    base = served.unwrap().url.removesuffix("/metrics")
-    print("\nServing (Ctrl-C to stop):", file=out)
-    for path in SHOWN_PATHS:
-        print(f"  {base}{path}", file=out)
-    out.flush()
-    (wait or wait_for_signal)()
-    return 0
-
-
-def wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM arrives (in the main thread; elsewhere, until the process ends)."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - the CLI runs in main
-        stop.wait()
-        return
-    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
