@@ -35,40 +35,49 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Self, TextIO
 
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
 
-from flext_observability.core.checks import describe
-from flext_observability.core.errors import FlextErrorCode, FlextExportError
+from flext_observability.core.errors import FlextExportError
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.core.settings import (
     FLEXT_OBSERVABILITY_PUSHGATEWAY_JOB,
     FLEXT_OBSERVABILITY_SERVICE_NAME,
     PlatformSettings,
-    check_platform_settings,
     read_platform_environment,
 )
-from flext_observability.core.tracing.span_limits import clean_name
+from flext_observability.platform.arguments import (
+    check_log_stream,
+    check_settings_argument,
+    checked_environ,
+    checked_exporters,
+    checked_flag,
+    checked_service_name,
+    checked_sinks,
+)
 from flext_observability.platform.page import PAGE_PATH, StatusPageApp
 from flext_observability.platform.plugins import (
     LOAD,
     MAX_PLUGINS,
+    HealthChanges,
+    PluginAlerts,
     PluginHooks,
+    PluginSpans,
     check_plugins,
     load_entry_point_plugins,
 )
 from flext_observability.platform.status import StatusApp, status_document
-from flext_observability.shell.alerts.delivery import AlertmanagerSink, LogSink, SinkStats
+from flext_observability.shell.alerts.delivery import AlertmanagerSink, LogSink
 from flext_observability.shell.alerts.metrics import register_alert_metrics
-from flext_observability.shell.alerts.routing import AlertRoute, AlertSink, check_sink
+from flext_observability.shell.alerts.routing import AlertRoute, AlertSink
 from flext_observability.shell.alerts.service import FlextAlertService
 from flext_observability.shell.health.http import make_health_app
 from flext_observability.shell.health.metrics import register_health_metrics
-from flext_observability.shell.health.service import FlextHealthService, HealthRun
+from flext_observability.shell.health.service import FlextHealthService
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 from flext_observability.shell.logs.service import FlextLoggingService
@@ -78,15 +87,11 @@ from flext_observability.shell.metrics.service import FlextMetricsService
 from flext_observability.shell.seconds import timeout_seconds
 from flext_observability.shell.tracing.environment import read_environment, sampler_of
 from flext_observability.shell.tracing.exporters import FlextOtlpHttpExporter, InMemorySpanRepository, SpanExporter
-from flext_observability.shell.tracing.processor import check_exporters
 from flext_observability.shell.tracing.service import FlextTracingService
 
 if TYPE_CHECKING:
-    from flext_observability.core.alerts.alert import FlextAlert
     from flext_observability.core.errors import FlextValidationError
     from flext_observability.core.metrics.metric import FlextMetric
-    from flext_observability.core.tracing.span import FlextSpan
-    from flext_observability.core.values import HealthStatus
     from flext_observability.shell.clock import Clock
     from flext_observability.shell.ids import IdGenerator
     from flext_observability.shell.logs.setup import FlextLogger
@@ -139,145 +144,6 @@ class ShutdownSummary:
         )
 
 
-class _PluginSpans:
-    """The exporter that hands each exported span to the plugins' ``on_span_end``."""
-
-    def __init__(self, hooks: PluginHooks) -> None:
-        self._hooks = hooks
-
-    def export(self, spans: Sequence[FlextSpan], timeout: float) -> Result[int, FlextExportError]:
-        del timeout
-        for span in spans:
-            self._hooks.call("on_span_end", span)
-        return Success(len(spans))
-
-    def shutdown(self, timeout: float) -> None:
-        del timeout
-
-
-class _PluginAlerts:
-    """The alert sink that hands each alert sent (firing, resolved) to the plugins' ``on_alert_transition``."""
-
-    name = "plugins"
-
-    def __init__(self, hooks: PluginHooks) -> None:
-        self._hooks = hooks
-        self._sent = 0
-        self._lock = fork_safe_lock()
-
-    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
-        for alert in alerts:
-            self._hooks.call("on_alert_transition", alert)
-        with self._lock:
-            self._sent += len(alerts)
-        return True
-
-    def stats(self) -> SinkStats:
-        with self._lock:
-            return SinkStats(sent=self._sent)
-
-    def flush(self, timeout: float) -> bool:
-        del timeout
-        return True
-
-    def shutdown(self, timeout: float) -> bool:
-        del timeout
-        return True
-
-
-class _HealthChanges:
-    """The health run hook that tells plugins of each check whose status changed."""
-
-    def __init__(self, hooks: PluginHooks) -> None:
-        self._hooks = hooks
-        self._last: dict[tuple[str, str], HealthStatus] = {}
-        self._lock = fork_safe_lock()
-
-    def __call__(self, run: HealthRun) -> None:
-        key = (run.plan.key, run.plan.component_id)
-        status = run.outcome.check.status
-        with self._lock:
-            previous = self._last.get(key)
-            self._last[key] = status
-        if previous is not status:
-            self._hooks.call("on_health_change", run, previous)
-
-
-def _checked_service_name(given: object) -> str | None:
-    if given is None:
-        return None
-    if not isinstance(given, str):
-        message = f"service_name must be text or None, not {describe(given)}"
-        raise TypeError(message)
-    name = str.__str__(given).strip()
-    if not name or clean_name(name, "") != name or not name.isprintable():
-        message = (
-            f"service_name must be non-empty printable text of at most 255 characters, not {describe(given)}; "
-            "name the service as its dashboards know it, such as 'orders-api'"
-        )
-        raise ValueError(message)
-    return name
-
-
-def _checked_flag(name: str, given: object) -> bool:
-    if not isinstance(given, bool):
-        message = f"{name} must be True or False, not {describe(given)}"
-        raise TypeError(message)
-    return given
-
-
-def _checked_environ(given: object) -> Mapping[str, str]:
-    if given is None:
-        return os.environ
-    if not isinstance(given, Mapping):
-        message = f"environ must be a mapping of variable names to text (os.environ by default), not {describe(given)}"
-        raise TypeError(message)
-    return given
-
-
-def _checked_list(name: str, given: object) -> list[object]:
-    if given is None:
-        return []
-    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-        message = f"{name} must be a list, not {describe(given)}"
-        raise TypeError(message)
-    try:
-        return list(given)
-    except Exception as error:  # noqa: BLE001 - whatever cannot be read as a list is a set-up mistake to name
-        message = f"{name} must be a list; reading {describe(given)} failed: {type(error).__name__}"
-        raise TypeError(message) from None
-
-
-def _check_settings_argument(settings: object) -> None:
-    if settings is None:
-        return
-    checked = check_platform_settings(settings)
-    if isinstance(checked, Failure):
-        errors = checked.failure().errors
-        listed = "; ".join(f"settings.{error.field}: {error.message}" for error in errors)
-        wrong_type = all(error.code is FlextErrorCode.WRONG_TYPE for error in errors)
-        raise (TypeError if wrong_type else ValueError)(listed)
-
-
-def _check_log_stream(log_stream: object) -> None:
-    if log_stream is not None and not callable(getattr(log_stream, "write", None)):
-        wanted = "a text stream (with write), or None for standard output"
-        message = f"log_stream must be {wanted}, not {describe(log_stream)}"
-        raise TypeError(message)
-
-
-def _checked_exporters(span_exporters: object) -> tuple[SpanExporter, ...]:
-    return check_exporters(_checked_list("span_exporters", span_exporters), argument="span_exporters")
-
-
-def _checked_sinks(alert_sinks: object) -> list[object]:
-    sinks = _checked_list("alert_sinks", alert_sinks)
-    for index, sink in enumerate(sinks):
-        if not isinstance(sink, AlertRoute):
-            check_sink(sink, f"alert_sinks[{index}]")
-    return sinks
-
-
 class FlextObservabilityPlatform:
     """Metrics, tracing, logging, health and alerts for one service, built and wired once; thread-safe.
 
@@ -322,22 +188,22 @@ class FlextObservabilityPlatform:
           output by default), and whether this platform sets up the
           process's logging at all (``False`` leaves it as it is).
         """
-        name = _checked_service_name(service_name)
-        strict = _checked_flag("strict", strict)
-        configure_logs = _checked_flag("configure_logs", configure_logs)
+        name = checked_service_name(service_name)
+        strict = checked_flag("strict", strict)
+        configure_logs = checked_flag("configure_logs", configure_logs)
         if load_plugins is not None:
-            _checked_flag("load_plugins", load_plugins)
-        _check_settings_argument(settings)
-        _check_log_stream(log_stream)
-        exporters = _checked_exporters(span_exporters)
-        sinks = _checked_sinks(alert_sinks)
+            checked_flag("load_plugins", load_plugins)
+        check_settings_argument(settings)
+        check_log_stream(log_stream)
+        exporters = checked_exporters(span_exporters)
+        sinks = checked_sinks(alert_sinks)
         given_plugins = check_plugins(plugins)
 
         self._lock = fork_safe_lock()
         self._refusals: dict[str, int] = {}
         problems: list[str] = []
         if settings is None:
-            settings, problems = self._read_settings(_checked_environ(environ))
+            settings, problems = self._read_settings(checked_environ(environ))
             if problems and strict:
                 listed = "\n  ".join(problems)
                 message = f"the environment variables are not valid (fix them, or leave them unset):\n  {listed}"
@@ -393,7 +259,7 @@ class FlextObservabilityPlatform:
         """Health checks; ``/livez``, ``/readyz``, ``/startupz`` and ``/health`` answer them."""
         self._unwrap(register_health_metrics(self.health, self.metrics), "health metrics")
         if self.plugins.wants("on_health_change"):
-            self.health.add_run_hook(_HealthChanges(self.plugins))
+            self.health.add_run_hook(HealthChanges(self.plugins))
         self._health_app = make_health_app(self.health, details=settings.health_details)
 
         self.alerts: Final = self._make_alerts(settings, sinks, clock)
@@ -449,7 +315,7 @@ class FlextObservabilityPlatform:
         tracing = settings.tracing
         chosen: list[SpanExporter] = [self.spans]
         if self.plugins.wants("on_span_end"):
-            chosen.append(_PluginSpans(self.plugins))
+            chosen.append(PluginSpans(self.plugins))
         chosen.extend(exporters)
         if tracing.traces_endpoint is not None and not tracing.disabled:
             resource: dict[str, str] = {**tracing.resource_attributes, "service.name": self.service_name}
@@ -483,7 +349,7 @@ class FlextObservabilityPlatform:
         if settings.alertmanager_urls:
             routes.append(AlertmanagerSink(list(settings.alertmanager_urls)))
         if self.plugins.wants("on_alert_transition"):
-            routes.append(_PluginAlerts(self.plugins))
+            routes.append(PluginAlerts(self.plugins))
         return FlextAlertService(routes=routes, metrics=self.metrics, clock=clock, history=settings.alert_history)
 
     def _register_platform_metrics(self) -> None:

@@ -30,14 +30,20 @@ from __future__ import annotations
 import importlib.metadata
 from typing import TYPE_CHECKING, Final, Protocol
 
+from returns.result import Success
+
 from flext_observability.core.checks import describe
+from flext_observability.shell.alerts.delivery import SinkStats
 from flext_observability.shell.library_log import library_logger
 from flext_observability.shell.locks import fork_safe_lock
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
+    from returns.result import Result
+
     from flext_observability.core.alerts.alert import FlextAlert
+    from flext_observability.core.errors import FlextExportError
     from flext_observability.core.metrics.metric import FlextMetric
     from flext_observability.core.tracing.span import FlextSpan
     from flext_observability.core.values import HealthStatus
@@ -256,3 +262,77 @@ def load_entry_point_plugins(group: str = ENTRY_POINT_GROUP, *, limit: int = MAX
 def _is_factory(target: object) -> bool:
     """A plain function (not an object with hooks) is a factory to call."""
     return callable(target) and not any(_hook_of(target, hook) is not None for hook in HOOKS)
+
+
+# --- the adapters that hand the services' events to the plugins ------------------------------
+
+
+class PluginSpans:
+    """The span exporter that hands each exported span to the plugins' ``on_span_end``."""
+
+    def __init__(self, hooks: PluginHooks) -> None:
+        self._hooks = hooks
+
+    def export(self, spans: Sequence[FlextSpan], timeout: float) -> Result[int, FlextExportError]:
+        """Call ``on_span_end`` with each span; a plugin's failure is its own (counted by the hooks)."""
+        del timeout
+        for span in spans:
+            self._hooks.call("on_span_end", span)
+        return Success(len(spans))
+
+    def shutdown(self, timeout: float) -> None:
+        """Nothing to stop."""
+        del timeout
+
+
+class PluginAlerts:
+    """The alert sink that hands each alert sent (firing, resolved) to the plugins' ``on_alert_transition``."""
+
+    name = "plugins"
+
+    def __init__(self, hooks: PluginHooks) -> None:
+        self._hooks = hooks
+        self._sent = 0
+        self._lock = fork_safe_lock()
+
+    def submit(self, alerts: Sequence[FlextAlert]) -> bool:
+        """Call ``on_alert_transition`` with each alert; always taken."""
+        for alert in alerts:
+            self._hooks.call("on_alert_transition", alert)
+        with self._lock:
+            self._sent += len(alerts)
+        return True
+
+    def stats(self) -> SinkStats:
+        """How many alerts were handed to the plugins."""
+        with self._lock:
+            return SinkStats(sent=self._sent)
+
+    def flush(self, timeout: float) -> bool:
+        """Nothing is held: always flushed."""
+        del timeout
+        return True
+
+    def shutdown(self, timeout: float) -> bool:
+        """Nothing to stop."""
+        del timeout
+        return True
+
+
+class HealthChanges:
+    """The health run hook that tells plugins of each check whose status changed."""
+
+    def __init__(self, hooks: PluginHooks) -> None:
+        self._hooks = hooks
+        self._last: dict[tuple[str, str], HealthStatus] = {}
+        self._lock = fork_safe_lock()
+
+    def __call__(self, run: HealthRun) -> None:
+        """Call ``on_health_change`` when the status of ``run``'s check differs from its previous one."""
+        key = (run.plan.key, run.plan.component_id)
+        status = run.outcome.check.status
+        with self._lock:
+            previous = self._last.get(key)
+            self._last[key] = status
+        if previous is not status:
+            self._hooks.call("on_health_change", run, previous)
