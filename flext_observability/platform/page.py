@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from flext_observability.core.metrics.aggregation import CounterState, GaugeState, HistogramState
 from flext_observability.core.redaction import DEFAULT_POLICY, RedactionPolicy, redact_text
+from flext_observability.platform.status import answer_read
 from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
@@ -325,32 +326,33 @@ def _health(document: Mapping[str, object]) -> str:
     return f'<section id="health"><h2>Health checks</h2>{body}{_left_out(budget, "checks")}</section>'
 
 
+def _alert_row(state: str, alert: Mapping[str, object], cells: str) -> str:
+    """One alert's row: name, severity badge, labels, then the state's own ``cells`` (already escaped)."""
+    severity = alert.get("severity")
+    css = _SEVERITY_CLASSES.get(severity, "unknown") if isinstance(severity, str) else "unknown"
+    return (
+        f'<tr class="alert {state}"><td><strong>{_esc(alert.get("name"))}</strong></td>'
+        f'<td><span class="badge {css}">{_esc(severity)}</span></td>'
+        f"<td>{_labels(_map(alert.get('labels')).items())}</td>{cells}</tr>"
+    )
+
+
 def _alerts(document: Mapping[str, object]) -> str:
     alerts = _map(document.get("alerts"))
     budget = _Budget(SECTION_BYTES["alerts"])
     firing: list[str] = []
     for entry in reversed(_items(alerts.get("firing"))):  # the newest first
         alert = _map(entry)
-        severity = alert.get("severity")
-        css = _SEVERITY_CLASSES.get(severity, "unknown") if isinstance(severity, str) else "unknown"
-        row = (
-            f'<tr class="alert firing"><td><strong>{_esc(alert.get("name"))}</strong></td>'
-            f'<td><span class="badge {css}">{_esc(severity)}</span></td>'
-            f"<td>{_labels(_map(alert.get('labels')).items())}</td>"
-            f"<td>{_esc(alert.get('message'))}</td><td>{_when(alert.get('since'))}</td></tr>"
-        )
+        row = _alert_row("firing", alert, f"<td>{_esc(alert.get('message'))}</td><td>{_when(alert.get('since'))}</td>")
         if budget.take(row):
             firing.append(row)
     pending: list[str] = []
     for entry in _items(alerts.get("pending")):
         alert = _map(entry)
-        severity = alert.get("severity")
-        css = _SEVERITY_CLASSES.get(severity, "unknown") if isinstance(severity, str) else "unknown"
-        row = (
-            f'<tr class="alert pending"><td><strong>{_esc(alert.get("name"))}</strong></td>'
-            f'<td><span class="badge {css}">{_esc(severity)}</span></td>'
-            f"<td>{_labels(_map(alert.get('labels')).items())}</td>"
-            f'<td class="num">{_esc(alert.get("value"))}</td><td>{_when(alert.get("active_since"))}</td></tr>'
+        row = _alert_row(
+            "pending",
+            alert,
+            f'<td class="num">{_esc(alert.get("value"))}</td><td>{_when(alert.get("active_since"))}</td>',
         )
         if budget.take(row):
             pending.append(row)
@@ -650,18 +652,6 @@ class StatusPageApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request; a failure is a 503 with a minimal page."""
-        given: object = environ  # a server outside the type checker may pass anything
-        method = dict.get(given, "REQUEST_METHOD", "GET") if isinstance(given, dict) else "GET"
-        if method not in {"GET", "HEAD"}:
-            start_response(
-                "405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET, HEAD")]
-            )
-            return [b"use GET or HEAD\n"]
-        try:
-            body = self.render()
-            status = "200 OK"
-        except Exception:  # noqa: BLE001 - a status page that fails answers 503, never a traceback
-            _LOG.exception("building the status page failed")
-            body, status = _FAILED_PAGE, "503 Service Unavailable"
-        start_response(status, _security_headers(len(body)))
-        return [] if method == "HEAD" else [body]
+        return answer_read(
+            environ, start_response, self.render, failed=_FAILED_PAGE, headers=_security_headers, what="the status page"
+        )

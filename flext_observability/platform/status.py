@@ -167,23 +167,46 @@ class StatusApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request; a failure is a 503 with a minimal document."""
-        given: object = environ  # a server outside the type checker may pass anything
-        method = dict.get(given, "REQUEST_METHOD", "GET") if isinstance(given, dict) else "GET"
-        if method not in {"GET", "HEAD"}:
-            start_response(
-                "405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET, HEAD")]
-            )
-            return [b"use GET or HEAD\n"]
-        try:
-            body = json.dumps(
-                self._build(), separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=str
-            ).encode()
-            status = "200 OK"
-        except Exception:  # noqa: BLE001 - a status page that fails answers 503, never a traceback
-            _LOG.exception("building /status failed")
-            body, status = _FAILED_BODY, "503 Service Unavailable"
-        start_response(
-            status,
-            [("Content-Type", STATUS_JSON), ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))],
+        return answer_read(
+            environ, start_response, self._body, failed=_FAILED_BODY, headers=_json_headers, what="/status"
         )
-        return [] if method == "HEAD" else [body]
+
+    def _body(self) -> bytes:
+        return json.dumps(
+            self._build(), separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=str
+        ).encode()
+
+
+def _json_headers(length: int) -> list[tuple[str, str]]:
+    return [("Content-Type", STATUS_JSON), ("Cache-Control", "no-store"), ("Content-Length", str(length))]
+
+
+def answer_read(
+    environ: object,
+    start_response: StartResponse,
+    render: Callable[[], bytes],
+    *,
+    failed: bytes,
+    headers: Callable[[int], list[tuple[str, str]]],
+    what: str,
+) -> Iterable[bytes]:
+    """Answer a read-only endpoint: ``GET`` and ``HEAD`` with ``render()``, other methods 405; never raises.
+
+    A ``render`` that raises answers 503 with ``failed`` (the error goes to
+    the library's log, naming ``what``, never to the client); ``HEAD`` gets
+    the headers ``headers(length)`` gives, without the body.
+    """
+    method = dict.get(environ, "REQUEST_METHOD", "GET") if isinstance(environ, dict) else "GET"
+    if method not in {"GET", "HEAD"}:
+        start_response(
+            "405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET, HEAD")]
+        )
+        return [b"use GET or HEAD\n"]
+    try:
+        body = render()
+        status = "200 OK"
+    except Exception:  # noqa: BLE001 - a status endpoint that fails answers 503, never a traceback
+        _LOG.exception("building %s failed", what)
+        body, status = failed, "503 Service Unavailable"
+    start_response(status, headers(len(body)))
+    return [] if method == "HEAD" else [body]
