@@ -28,7 +28,9 @@ from flext_observability import (
 from flext_observability.alerts import AlertmanagerSink, WebhookSink
 from flext_observability.asgi import FlextAsgiMiddleware
 from flext_observability.clients import FlextHttpClientInstrumentation
+from flext_observability.propagation import ContextExecutor
 from flext_observability.shell.counts import check_count
+from flext_observability.shell.http_client import RetryPolicy
 from flext_observability.shell.tracing.processor import BatchSpanProcessor
 from flext_observability.shell.web.bridge import wsgi_to_asgi
 from flext_observability.tracing import BatchSpanProcessor as PublicBatchSpanProcessor
@@ -301,8 +303,17 @@ SITES: list[Site] = [
     ("wsgi_to_asgi", "max_body", lambda _, v: wsgi_to_asgi(_wsgi_app, max_body=v), 1, 64 * 1024 * 1024, ValueError),
     ("FlextLoggingService", "capacity", lambda _, v: FlextLoggingService(capacity=v), 1, 10_000_000, TypeError),
     ("FlextHealthService", "max_workers", lambda _, v: FlextHealthService(max_workers=v), 1, 64, TypeError),
+    ("ContextExecutor", "max_workers", lambda _, v: _executor(v), 1, 4096, TypeError),
+    ("RetryPolicy", "attempts", lambda _, v: RetryPolicy(attempts=v), 1, 100, ValueError),
 ]
 SITE_IDS = [f"{site}.{argument}" for site, argument, *_ in SITES]
+NONE_IS_THE_DEFAULT = frozenset({"ContextExecutor"})
+"""Sites where ``None`` is a valid value: the standard library's default worker count."""
+
+
+def _executor(workers: object) -> None:
+    """A ``ContextExecutor`` of ``workers`` threads, shut down at once."""
+    ContextExecutor(max_workers=workers).shutdown()  # type: ignore[arg-type]
 
 
 def _allowed(least: int, most: int | None) -> str:
@@ -337,6 +348,8 @@ def test_every_site_refuses_in_the_same_words(
         (Pretender(), "a value of type Pretender"),
     ]
     for value, shown in no_ints:
+        if value is None and _site in NONE_IS_THE_DEFAULT:
+            continue
         with pytest.raises(no_int, match=_exactly(allowed + shown)):
             build(services, value)
 
@@ -349,6 +362,7 @@ def test_a_lying_int_subclass_is_taken_as_its_number_where_the_setting_is_kept()
         (FlextOtlpHttpExporter(max_retries=Lying(0)).max_retries, 0),
         (FlextAlertService(max_active=Lying(2)).max_active, 2),
         (FlextHealthService(max_workers=Lying(2)).max_workers, 2),
+        (RetryPolicy(attempts=Lying(2)).attempts, 2),
     ]
     for value, number in kept:
         assert value == number

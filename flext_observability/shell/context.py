@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, ParamSpec, Protocol, T
 
 from flext_observability.core.frozen import EMPTY_MAP, FrozenMap
 from flext_observability.core.tracing.baggage import EMPTY_BAGGAGE, Baggage
+from flext_observability.shell.counts import check_count
 from flext_observability.shell.library_log import library_logger
 
 if TYPE_CHECKING:
@@ -328,8 +329,8 @@ class ContextExecutor(ThreadPoolExecutor):
         initargs: tuple[Any, ...] = (),
     ) -> None:
         """Check the set-up, then start as a ``ThreadPoolExecutor``."""
-        _check_pool(max_workers, thread_name_prefix, initializer, initargs)
-        super().__init__(max_workers, str.__str__(thread_name_prefix), initializer, initargs)
+        workers = _check_pool(max_workers, thread_name_prefix, initializer, initargs)
+        super().__init__(workers, str.__str__(thread_name_prefix), initializer, initargs)
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:  # noqa: ANN401 - forwards anything
         """Run ``fn(*args, **kwargs)`` in a worker thread, in a copy of the current context; never raises.
@@ -345,13 +346,9 @@ class ContextExecutor(ThreadPoolExecutor):
             return refused
 
 
-def _check_pool(max_workers: object, thread_name_prefix: object, initializer: object, initargs: object) -> None:
-    if max_workers is not None and (isinstance(max_workers, bool) or type(max_workers) is not int):
-        message = f"max_workers must be an int or None, got {type(max_workers).__name__}"
-        raise TypeError(message)
-    if max_workers is not None and not 1 <= max_workers <= _MAX_WORKERS:
-        message = f"max_workers must be from 1 to {_MAX_WORKERS}, got {max_workers}"
-        raise ValueError(message)
+def _check_pool(max_workers: object, thread_name_prefix: object, initializer: object, initargs: object) -> int | None:
+    """The worker count to start with (``None``: the standard library's default); a mistake raises naming it."""
+    workers = None if max_workers is None else check_count("max_workers", max_workers, most=_MAX_WORKERS)
     if not isinstance(thread_name_prefix, str):
         message = f"thread_name_prefix must be text, got {type(thread_name_prefix).__name__}"
         raise TypeError(message)
@@ -361,6 +358,7 @@ def _check_pool(max_workers: object, thread_name_prefix: object, initializer: ob
     if type(initargs) is not tuple:
         message = f"initargs must be a tuple, got {type(initargs).__name__}"
         raise TypeError(message)
+    return workers
 
 
 _MAX_WORKERS: Final = 4096

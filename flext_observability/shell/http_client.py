@@ -49,6 +49,7 @@ from returns.result import Failure, Result, Success
 from flext_observability.core.checks import describe
 from flext_observability.core.redaction import DEFAULT_POLICY, redact_text
 from flext_observability.shell.clock import Clock, SystemClock
+from flext_observability.shell.counts import check_count
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -97,11 +98,16 @@ MAX_ATTEMPTS: Final = 100
 """The most tries of one call."""
 
 
-def _attempts(_instance: object, _attribute: object, value: int) -> None:
-    given: object = value
-    if isinstance(given, bool) or type(given) is not int or not 1 <= given <= MAX_ATTEMPTS:
-        message = f"attempts must be from 1 to {MAX_ATTEMPTS}, got {describe(given)}"
-        raise ValueError(message)
+def _attempts(value: object) -> int:
+    """``attempts`` as a plain int from 1 to :data:`MAX_ATTEMPTS`; a ``ValueError`` for every bad value.
+
+    A ``ValueError`` even for a value that is no int, as the policy's other
+    fields raise; an int subclass is kept as the plain number it holds.
+    """
+    try:
+        return check_count("attempts", value, most=MAX_ATTEMPTS)
+    except TypeError as error:
+        raise ValueError(str(error)) from None
 
 
 @frozen(kw_only=True)
@@ -120,7 +126,7 @@ class RetryPolicy:
     5
     """
 
-    attempts: int = field(default=3, validator=_attempts)
+    attempts: int = field(default=3, converter=_attempts)
     backoff: float = field(default=0.5, validator=_positive)
     max_pause: float = field(default=30.0, validator=_positive)
     retry_statuses: frozenset[int] = DEFAULT_RETRY_STATUSES
