@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flext_observability.core.alerts.expressions import threshold
 from flext_observability.core.alerts.rules import alert_rule
@@ -393,3 +395,59 @@ def test_metric_labels_pass_the_redaction_policy_on_the_page_too() -> None:
     assert "dsn=postgres://REDACTED:REDACTED@db/dw" in page
     assert "No health check is registered." in page
     assert "No trace recorded yet." in page
+
+
+@pytest.mark.parametrize(
+    "number",
+    [10**400, -(10**400), 2**1024, 2**1024 - 1, float("nan"), float("inf"), 10**20],
+    ids=["10**400", "-10**400", "2**1024", "2**1024-1", "nan", "inf", "10**20"],
+)
+def test_any_number_in_the_document_renders(number: float) -> None:
+    """Counters, check runs and alert values of any size (an int wider than a float too) render, never fail."""
+    document = {
+        "service": {"name": "orders", "environment": None, "plugins": []},
+        "lifecycle": {"started": True, "serving": True, "shut_down": False},
+        "traces": [],
+        "alerts": {
+            "firing": [],
+            "firing_left_out": number,
+            "pending": [{"name": "Big", "severity": "info", "labels": {}, "active_since": number, "value": number}],
+            "pending_left_out": 0,
+        },
+        "health": [{"check": "db:status", "critical": True, "probes": [], "status": "pass", "runs": number}],
+        "counters": {"refusals": {"platform": {"x": number}}, "drops": {}, "plugin_failures": {}, "spans": {}},
+    }
+    page = render_status_page(document, now=0.0)
+    assert page.startswith("<!doctype html>")
+    if isinstance(number, int) and number.bit_length() > 1024:  # wider than a float
+        assert f"an int of {number.bit_length()} bits" in page
+
+
+_ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats()
+    | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=30,
+)
+_PARTS = st.sampled_from(["service", "lifecycle", "traces", "alerts", "health", "counters"])
+
+
+@given(
+    document=st.dictionaries(_PARTS, _ANY_JSON, max_size=6)
+    | st.fixed_dictionaries(
+        {
+            "traces": st.lists(
+                st.dictionaries(st.sampled_from(["spans", "root", "trace_id", "duration_seconds"]), _ANY_JSON)
+            )
+        }
+    )
+)
+def test_any_document_renders_an_escaped_page(document: dict[str, Any]) -> None:
+    """Whatever shape the document has, the page renders, holds no tag it did not write, and stays bounded."""
+    page = render_status_page(document, now=0.0)
+    assert page.startswith("<!doctype html>")
+    assert "<script" not in page.lower()
+    assert len(page.encode()) <= MAX_PAGE_BYTES

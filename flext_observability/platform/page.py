@@ -188,7 +188,12 @@ def _number(value: float) -> str:
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**15 else f"{value:.6g}"
+        if abs(value) < 10**15:
+            return str(value)
+        try:
+            return f"{float(value):.6g}"
+        except OverflowError:  # wider than a float: its digits would be too many to show
+            return f"{'-' if value < 0 else ''}an int of {value.bit_length()} bits"
     if not math.isfinite(value):
         return str(value)
     return f"{value:.6g}"
@@ -197,7 +202,10 @@ def _number(value: float) -> str:
 def _finite(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int wider than a float is no time or duration
+        return None
     return number if math.isfinite(number) else None
 
 
