@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import signal
 import subprocess
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from commands import CLI, clean_environment, served_urls
 from prometheus_client.parser import text_string_to_metric_families
 from servers import promtool_lint
 
@@ -21,7 +21,6 @@ from flext_observability.cli.demo.command import DEFAULT_PORT, run_demo
 from flext_observability.cli.main import SUBCOMMANDS, main, make_parser
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "flext_observability"]
 
 
 def _get(url: str) -> tuple[int, str, str]:
@@ -31,27 +30,6 @@ def _get(url: str) -> tuple[int, str, str]:
             return response.status, response.headers.get("Content-Type", ""), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), error.read().decode()
-
-
-def _served(process: subprocess.Popen[str], seen: list[str] | None = None) -> dict[str, str]:
-    """Read the served URLs the command prints, by path, up to the last one (the lines read go to ``seen``)."""
-    assert process.stdout is not None
-    urls: dict[str, str] = {}
-    for line in process.stdout:
-        if seen is not None:
-            seen.append(line)
-        found = re.fullmatch(r"\s+(http://127\.0\.0\.1:\d+)(/\S*)\n", line)
-        if found:
-            urls[found.group(2)] = found.group(1) + found.group(2)
-            if found.group(2) == "/livez":
-                return urls
-    pytest.fail(f"the command ended without printing its URLs; exit code {process.wait(10)}")
-
-
-@pytest.fixture
-def quiet_environment() -> dict[str, str]:
-    """The process environment without any FLEXT_OBSERVABILITY_* or OTEL_* variable."""
-    return {name: value for name, value in os.environ.items() if not name.startswith(("FLEXT_OBSERVABILITY_", "OTEL_"))}
 
 
 # --- main --------------------------------------------------------------------------
@@ -116,10 +94,10 @@ def test_importing_the_package_loads_nothing_else() -> None:
 # --- demo ----------------------------------------------------------------------------
 
 
-def test_demo_runs_as_a_module_and_prints_every_part(quiet_environment: dict[str, str]) -> None:
+def test_demo_runs_as_a_module_and_prints_every_part() -> None:
     """The README's demo command prints the metrics, the span tree, the alert, health and logs, and exits 0."""
     out = subprocess.run(  # noqa: S603 - our own command
-        [*CLI, "demo"], capture_output=True, text=True, check=False, timeout=120, env=quiet_environment
+        [*CLI, "demo"], capture_output=True, text=True, check=False, timeout=120, env=clean_environment()
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
@@ -159,7 +137,7 @@ def test_demo_writes_to_the_stream_it_is_given() -> None:
     assert "Trace of the run" in stream.getvalue()
 
 
-def test_demo_serve_keeps_the_endpoints_up_until_interrupted(quiet_environment: dict[str, str]) -> None:
+def test_demo_serve_keeps_the_endpoints_up_until_interrupted() -> None:
     """``demo --serve`` prints its loopback URLs, serves the run there, and exits 0 on SIGINT and on SIGTERM."""
     for stop in (signal.SIGINT, signal.SIGTERM):
         with subprocess.Popen(  # noqa: S603 - our own command
@@ -167,10 +145,10 @@ def test_demo_serve_keeps_the_endpoints_up_until_interrupted(quiet_environment: 
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=quiet_environment,
+            env=clean_environment(),
         ) as process:
             try:
-                urls = _served(process)
+                urls = served_urls(process)
                 assert set(urls) == {"/", "/metrics", "/status", "/health", "/readyz", "/livez"}
                 status, content_type, body = _get(urls["/metrics"])
                 assert status == 200
@@ -194,7 +172,7 @@ def test_demo_serve_keeps_the_endpoints_up_until_interrupted(quiet_environment: 
                     process.kill()
 
 
-def test_demo_serve_on_a_taken_port_says_so_and_exits_1(quiet_environment: dict[str, str]) -> None:
+def test_demo_serve_on_a_taken_port_says_so_and_exits_1() -> None:
     """A port already in use is a clear error naming the address, and exit code 1."""
     import socket  # noqa: PLC0415 - only this test holds a port
 
@@ -208,7 +186,7 @@ def test_demo_serve_on_a_taken_port_says_so_and_exits_1(quiet_environment: dict[
             text=True,
             check=False,
             timeout=120,
-            env=quiet_environment,
+            env=clean_environment(),
         )
     assert out.returncode == 1
     assert f"127.0.0.1:{port}" in out.stderr
@@ -235,16 +213,14 @@ def test_demo_serve_and_the_documented_scrape_config_agree_on_the_port() -> None
 # --- serve ---------------------------------------------------------------------------
 
 
-def test_serve_answers_every_endpoint_with_the_probes_and_process_metrics(
-    quiet_environment: dict[str, str],
-) -> None:
+def test_serve_answers_every_endpoint_with_the_probes_and_process_metrics() -> None:
     """``serve`` serves health with the psutil checks and /metrics with process and system families (promtool-clean)."""
-    environment = {**quiet_environment, "FLEXT_OBSERVABILITY_SERVICE_NAME": "sidecar", "FLEXT_OBSERVABILITY_PORT": "0"}
+    environment = clean_environment(FLEXT_OBSERVABILITY_SERVICE_NAME="sidecar", FLEXT_OBSERVABILITY_PORT="0")
     with subprocess.Popen(  # noqa: S603 - our own command
         [*CLI, "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
     ) as process:
         try:
-            urls = _served(process)
+            urls = served_urls(process)
             status, content_type, body = _get(urls["/health"])
             assert content_type == "application/health+json"
             checks = json.loads(body)["checks"]
@@ -271,15 +247,15 @@ def test_serve_answers_every_endpoint_with_the_probes_and_process_metrics(
                 process.kill()
 
 
-def test_serve_with_a_bad_environment_variable_still_starts_and_says_so(quiet_environment: dict[str, str]) -> None:
+def test_serve_with_a_bad_environment_variable_still_starts_and_says_so() -> None:
     """A bad FLEXT_OBSERVABILITY_* value is logged naming the variable, and serve starts on its default."""
-    environment = {**quiet_environment, "FLEXT_OBSERVABILITY_LOG_LEVEL": "loud"}
+    environment = clean_environment(FLEXT_OBSERVABILITY_LOG_LEVEL="loud")
     with subprocess.Popen(  # noqa: S603 - our own command
         [*CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
     ) as process:
         try:
             seen: list[str] = []
-            urls = _served(process, seen)
+            urls = served_urls(process, seen)
             assert _get(urls["/livez"])[0] == 200
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=20) == 0

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import psutil
 import pytest
+from commands import child, clean_environment, peak_rss_until_exit, run_arguments
 from otlp_receiver import OtlpReceiver, down_endpoint
 from prometheus_client.parser import text_string_to_metric_families
 from servers import promtool_lint
@@ -21,28 +20,12 @@ if TYPE_CHECKING:
 
     from servers import Pushgateway
 
-PYTHON = sys.executable
 TIMEOUT = 120
 # Bounds the wait for a forwarded signal's effect, so that a broken forwarder fails the test soon.
 SIGNAL_TIMEOUT = 20
 UPSTREAM_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 UPSTREAM_SPAN = "00f067aa0ba902b7"
 MIB = 1 << 20
-
-
-def run_arguments(*arguments: str) -> list[str]:
-    """The command line of ``flext-observability run ARGUMENTS``."""
-    return [PYTHON, "-m", "flext_observability", "run", *arguments]
-
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    """Our environment without OpenTelemetry or trace-context variables, plus ``extra``."""
-    kept = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("OTEL_") and name not in {"TRACEPARENT", "TRACESTATE", "BAGGAGE"}
-    }
-    return {**kept, **extra}
 
 
 def run_cli(*arguments: str, environment: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -55,11 +38,6 @@ def run_cli(*arguments: str, environment: Mapping[str, str] | None = None) -> su
         timeout=TIMEOUT,
         env=clean_environment() if environment is None else dict(environment),
     )
-
-
-def child(code: str) -> list[str]:
-    """A Python child running ``code``."""
-    return [PYTHON, "-c", code]
 
 
 def samples(text: str, **labels: str) -> dict[str, float]:
@@ -262,9 +240,10 @@ def test_without_a_given_trace_the_child_gets_a_new_one() -> None:
 
 
 def test_100_mb_of_output_passes_through_without_the_run_holding_it(tmp_path: Path) -> None:
-    """A child's 100 MiB of stdout lands in the run's stdout file whole, while the run and the child stay small."""
+    """A child's 100 MiB of stdout lands in the run's stdout file whole and in order, while the run stays small."""
     output, metrics = tmp_path / "out.bin", tmp_path / "big.prom"
-    write = "import sys\nchunk = b'z' * (1 << 20)\nfor _ in range(100): sys.stdout.buffer.write(chunk)\n"
+    # Each byte is its offset modulo 256, so that a byte lost, added or moved shows.
+    write = "import sys\nchunk = bytes(range(256)) * 4096\nfor _ in range(100): sys.stdout.buffer.write(chunk)\n"
     with output.open("wb") as stdout:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and test programs, no shell
             run_arguments("--textfile", str(metrics), "--", *child(write)),
@@ -272,17 +251,15 @@ def test_100_mb_of_output_passes_through_without_the_run_holding_it(tmp_path: Pa
             stderr=subprocess.PIPE,
             env=clean_environment(),
         )
-        watched = psutil.Process(process.pid)
-        largest = 0
-        while process.poll() is None:
-            try:
-                largest = max(largest, watched.memory_info().rss)
-            except psutil.Error:
-                break
-            time.sleep(0.02)
+        largest = peak_rss_until_exit(process)
         _, stderr = process.communicate(timeout=TIMEOUT)
     assert (process.returncode, stderr) == (0, b"")
     assert output.stat().st_size == 100 * MIB
+    expected = bytes(range(256)) * 4096
+    with output.open("rb") as written:
+        while chunk := written.read(MIB):
+            assert chunk == expected[: len(chunk)]
+    # The run itself needs about 35 MiB; had it buffered the stream, it would have needed 100 MiB more.
     assert 0 < largest < 100 * MIB
     assert samples(metrics.read_text())["batch_job_peak_resident_memory_bytes"] < 100 * MIB
 
@@ -375,38 +352,3 @@ def test_memory_and_cpu_cover_the_whole_process_tree(tmp_path: Path) -> None:
     written = samples(path.read_text())
     assert written["batch_job_peak_resident_memory_bytes"] >= 60_000_000
     assert written["batch_job_cpu_seconds"] >= 0.4
-
-
-def test_a_hundred_megabytes_on_stdout_pass_through_and_are_never_held() -> None:
-    """The child's 100 MB of stdout reach the reader byte for byte, and the run's memory never grows by them."""
-    size = 100 * MIB
-    writer = (
-        "import sys\n"
-        "block = bytes(range(256)) * 4096\n"
-        f"for _ in range({size} // len(block)):\n"
-        "    sys.stdout.buffer.write(block)\n"
-        "sys.stdout.buffer.flush()\n"
-    )
-    with subprocess.Popen(  # noqa: S603 - our own interpreter and test program, no shell
-        run_arguments("--", *child(writer)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=clean_environment(),
-    ) as process:
-        assert process.stdout is not None
-        watched = psutil.Process(process.pid)
-        peak_rss, received = 0, 0
-        expected = bytes(range(256))
-        while chunk := process.stdout.read(1 << 20):
-            # The bytes arrive in order and unchanged: each one is its offset modulo 256.
-            head = chunk[:256]
-            assert head == (expected[received % 256 :] + expected)[: len(head)]
-            received += len(chunk)
-            try:
-                peak_rss = max(peak_rss, watched.memory_info().rss)
-            except psutil.NoSuchProcess:
-                break
-        assert process.wait(timeout=TIMEOUT) == 0
-    assert received == size
-    # The run itself needs about 35 MiB; had it buffered the stream, it would have needed 100 MiB more.
-    assert 0 < peak_rss < 90 * MIB, f"the run's resident memory reached {peak_rss / MIB:.0f} MiB"

@@ -14,7 +14,6 @@ import math
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,8 +21,8 @@ import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psutil
 import pytest
+from commands import PYTHON, child, clean_environment, peak_rss_until_exit, run_arguments
 from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 
     from servers import Pushgateway
 
-PYTHON = sys.executable
 TIMEOUT = 120
 SIGNAL_TIMEOUT = 20
 MIB = 1 << 20
@@ -470,30 +468,11 @@ def test_names_beyond_the_cap_are_refused_and_counted() -> None:
 # --- through real processes --------------------------------------------------------------------
 
 
-def run_arguments(*arguments: str) -> list[str]:
-    """The command line of ``flext-observability run ARGUMENTS``."""
-    return [PYTHON, "-m", "flext_observability", "run", *arguments]
-
-
-def clean_environment() -> dict[str, str]:
-    """Our environment without OpenTelemetry or trace-context variables."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("OTEL_") and name not in {"TRACEPARENT", "TRACESTATE", "BAGGAGE"}
-    }
-
-
 def run_cli(*arguments: str) -> subprocess.CompletedProcess[bytes]:
     """Run ``flext-observability run ARGUMENTS`` to its end, capturing its output as bytes."""
     return subprocess.run(  # noqa: S603 - our own interpreter and test programs, no shell
         run_arguments(*arguments), capture_output=True, check=False, timeout=TIMEOUT, env=clean_environment()
     )
-
-
-def child(code: str) -> list[str]:
-    """A Python child running ``code``."""
-    return [PYTHON, "-c", code]
 
 
 def samples(text: str, name: str, **labels: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -739,14 +718,7 @@ def test_100_mb_of_stderr_pass_through_while_the_run_stays_small(tmp_path: Path)
             stderr=stderr,
             env=clean_environment(),
         )
-        watched = psutil.Process(process.pid)
-        largest = 0
-        while process.poll() is None:
-            try:
-                largest = max(largest, watched.memory_info().rss)
-            except psutil.Error:
-                break
-            time.sleep(0.02)
+        largest = peak_rss_until_exit(process)
         process.wait(timeout=TIMEOUT)
     assert process.returncode == 0
     # The child's bytes first, unchanged; then the run's one line about the refused long line.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from commands import CLI, clean_environment, served_urls
 
 from flext_observability.core.alerts.expressions import threshold
 from flext_observability.core.alerts.rules import alert_rule
@@ -282,27 +283,18 @@ def test_the_page_refreshes_itself_and_shows_what_happened_since(browser: Browse
 
 def test_the_demo_shows_its_trace_alert_and_health(browser: Browser, tmp_path: Path) -> None:
     """``demo --serve``'s page shows the run's waterfall, the OrdersRejected alert and the warning check."""
-    import os  # noqa: PLC0415 - only this test starts the command line
-    import re  # noqa: PLC0415
-    import signal  # noqa: PLC0415
+    import signal  # noqa: PLC0415 - only this test starts the command line
     import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
-    environment = {name: value for name, value in os.environ.items() if not name.startswith(("FLEXT_", "OTEL_"))}
-    with subprocess.Popen(
-        [sys.executable, "-m", "flext_observability", "demo", "--serve", "--port", "0"],
+    with subprocess.Popen(  # noqa: S603 - our own command
+        [*CLI, "demo", "--serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=environment,
+        env=clean_environment(),
     ) as process:
         try:
-            assert process.stdout is not None
-            url = next(
-                (found.group(1) for line in process.stdout if (found := re.fullmatch(r"\s+(http://\S+/)\n", line))),
-                None,
-            )
-            assert url is not None, f"demo --serve printed no page URL; exit code {process.poll()}"
+            url = served_urls(process)["/"]
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             try:
                 page = context.new_page()
