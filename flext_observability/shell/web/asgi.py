@@ -208,8 +208,7 @@ class _Exchange:
         self._finished = True
         served = self._served
         status = status_label(self._status) if self._started else SERVER_ERROR  # status_label never raises
-        scope = self._scope
-        served.record(self._method, self._start, lambda: asgi_route(scope), status, self._span, error=error)
+        served.record(self._method, self._start, asgi_route, self._scope, status, self._span, error=error)
         if error is None:
             try:
                 self._span.end()

@@ -34,7 +34,7 @@ refusals counted in ``flext_observability_web_refusals_total{reason}``
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from returns.result import Failure, Result, Success
 
@@ -376,7 +376,8 @@ class ServerRecorder:
         self,
         method: str,
         start: float,
-        route_of: Callable[[], object],
+        route_of: Callable[[Any], object],
+        carrier: object,
         status: str,
         span: AnySpan,
         *,
@@ -387,7 +388,8 @@ class ServerRecorder:
 
         The active gauge goes down, the duration since ``start`` (this
         recorder's monotonic clock) is observed and the request counted,
-        under the route ``route_of()`` names, and the span gets its name and
+        under the route ``route_of(carrier)`` names (the environ or scope's
+        template, read only here), and the span gets its name and
         outcome. With ``observe_in`` (a context's ``run``), the duration is
         observed inside it, where the request's span is current, so that a
         sampled request becomes its bucket's exemplar.
@@ -395,7 +397,7 @@ class ServerRecorder:
         try:
             self.active.labels(method).dec()
             duration = self.monotonic() - start
-            route = self.route_label(route_of())
+            route = self.route_label(route_of(carrier))
             observe = self.duration.labels(method, route, status).observe
             if observe_in is None:
                 observe(duration)

@@ -248,12 +248,12 @@ class _Request:
         served = self._served
         answered = self._status is not None and (error is None or self._sent)
         status = status_label(self._status) if answered else SERVER_ERROR  # status_label never raises
-        environ = self._environ
         # Observed in the request's context, where its span is current: a sampled request is its bucket's exemplar.
         served.record(
             self._method,
             self._start,
-            lambda: wsgi_route(environ),
+            wsgi_route,
+            self._environ,
             status,
             self._span,
             error=error,
