@@ -14,12 +14,20 @@ from typing import cast
 from flext_observability.core.checks import describe, shown_number
 
 
-def check_count(name: str, value: object, *, least: int = 1, most: int | None = None) -> int:
+def check_count(
+    name: str,
+    value: object,
+    *,
+    least: int = 1,
+    most: int | None = None,
+    not_an_int: type[TypeError | ValueError] = TypeError,
+) -> int:
     """``value`` as a plain ``int`` from ``least`` to ``most`` (no upper bound when ``most`` is ``None``).
 
-    A value that is no ``int`` (a ``bool`` is none) raises a ``TypeError``,
-    one out of range a ``ValueError``; both name ``name`` and say what is
-    allowed, in the same words. A subclass of ``int`` is read as the plain
+    A value that is no ``int`` (a ``bool`` is none) raises ``not_an_int``
+    (a ``TypeError``, or a ``ValueError`` for the services that have always
+    refused every bad value with one), one out of range a ``ValueError``;
+    both name ``name`` and say what is allowed, in the same words. A subclass of ``int`` is read as the plain
     number it holds (``int.__int__``), never through its own methods, and
     the value is never shown through its own ``repr``: a huge int is shown
     by its size in bits.
@@ -46,6 +54,10 @@ def check_count(name: str, value: object, *, least: int = 1, most: int | None = 
     Traceback (most recent call last):
     ...
     TypeError: max_queue must be an int of at least 1, not a value of type NoneType
+    >>> check_count("max_series", "8", not_an_int=ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_series must be an int of at least 1, not '8'
     >>> check_count("history", -(10**400), most=10_000_000)
     Traceback (most recent call last):
     ...
@@ -54,7 +66,7 @@ def check_count(name: str, value: object, *, least: int = 1, most: int | None = 
     kind = type(value)  # never ``value.__class__``: an object's own property could lie or raise
     if not issubclass(kind, int) or issubclass(kind, bool):
         message = f"{name} must be {_allowed(least, most)}, not {_shown(value)}"
-        raise TypeError(message)
+        raise not_an_int(message)
     number = int.__int__(cast("int", value))  # the number held, not what a subclass's methods say
     if number < least or (most is not None and number > most):
         message = f"{name} must be {_allowed(least, most)}, not {shown_number(number)}"

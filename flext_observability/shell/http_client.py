@@ -104,10 +104,7 @@ def _attempts(value: object) -> int:
     A ``ValueError`` even for a value that is no int, as the policy's other
     fields raise; an int subclass is kept as the plain number it holds.
     """
-    try:
-        return check_count("attempts", value, most=MAX_ATTEMPTS)
-    except TypeError as error:
-        raise ValueError(str(error)) from None
+    return check_count("attempts", value, most=MAX_ATTEMPTS, not_an_int=ValueError)
 
 
 @frozen(kw_only=True)

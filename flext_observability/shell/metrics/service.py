@@ -118,8 +118,10 @@ class FlextMetricsService:
         at least 4: the three self-metrics count), ``TypeError`` for a
         ``redaction`` that is not a policy or a ``clock`` without ``monotonic()``.
         """
-        self._max_series = _checked_cap("max_series", max_series, 1)
-        self._max_instruments = _checked_cap("max_instruments", max_instruments, _SELF_METRICS + 1)
+        self._max_series = check_count("max_series", max_series, not_an_int=ValueError)
+        self._max_instruments = check_count(
+            "max_instruments", max_instruments, least=_SELF_METRICS + 1, not_an_int=ValueError
+        )
         given: object = redaction  # the annotation binds type checkers, not every caller
         if not isinstance(given, RedactionPolicy):
             message = f"redaction must be a RedactionPolicy (see redaction_policy()), got {describe(given)}"
@@ -594,14 +596,6 @@ class _WithoutSelfMetrics:
 
     def collect(self) -> Iterable[Metric]:
         return [metric for metric in self._inner.collect() if not metric.name.startswith(SELF_METRIC_PREFIX)]
-
-
-def _checked_cap(name: str, value: object, least: int) -> int:
-    """A cap as a plain ``int`` of at least ``least``; a ``ValueError`` naming it otherwise, even for a non-int."""
-    try:
-        return check_count(name, value, least=least)
-    except TypeError as error:  # this service has always refused every bad cap with a ValueError
-        raise ValueError(str(error)) from None
 
 
 def _text(error: BaseException) -> str:

@@ -60,14 +60,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _count(name: str, value: object, most: int) -> int:
-    """``value`` as a plain ``int`` from 1 to ``most``; a ``ValueError`` naming it otherwise, even for a non-int."""
-    try:
-        return check_count(name, value, most=most)
-    except TypeError as error:  # the bridge has always refused every bad size with a ValueError
-        raise ValueError(str(error)) from None
-
-
 class _Answer:
     """What the WSGI app answered: status, headers and body."""
 
@@ -271,7 +263,7 @@ def wsgi_to_asgi(
         raise TypeError(message)
     return WsgiBridge(
         app,
-        max_workers=_count("max_workers", max_workers, _MAX_WORKERS),
-        max_pending=_count("max_pending", max_pending, _MAX_PENDING),
-        max_body=_count("max_body", max_body, 64 * 1024 * 1024),
+        max_workers=check_count("max_workers", max_workers, most=_MAX_WORKERS, not_an_int=ValueError),
+        max_pending=check_count("max_pending", max_pending, most=_MAX_PENDING, not_an_int=ValueError),
+        max_body=check_count("max_body", max_body, most=64 * 1024 * 1024, not_an_int=ValueError),
     )

@@ -295,7 +295,8 @@ class ServerRecorder:
         if not isinstance(given[2], bool):
             message = f"record_path must be True or False, got {describe(given[2])}"
             raise TypeError(message)
-        self._max_routes = _checked_max_routes(max_routes)
+        # A ValueError for every bad value, as the middlewares have always raised.
+        self._max_routes = check_count("max_routes", max_routes, most=MAX_ROUTES_CAP, not_an_int=ValueError)
         self.tracing = tracing
         self.record_path = record_path
         self.monotonic: Callable[[], float] = checked_clock(clock).monotonic
@@ -444,14 +445,6 @@ def checked_app(app: object, kind: str) -> object:
         message = f"app must be a {kind} application (a callable), got {describe(app)}"
         raise TypeError(message)
     return app
-
-
-def _checked_max_routes(value: object) -> int:
-    """``value`` as a plain ``int`` from 1 to :data:`MAX_ROUTES_CAP`; a ``ValueError`` naming it, even for a non-int."""
-    try:
-        return check_count("max_routes", value, most=MAX_ROUTES_CAP)
-    except TypeError as error:  # the middlewares have always refused every bad max_routes with a ValueError
-        raise ValueError(str(error)) from None
 
 
 def _defined(result: Result[T, FlextValidationError]) -> T:
