@@ -63,6 +63,8 @@ from flext_observability.shell.metrics.service import FlextMetricsService
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from flext_observability.core.metrics.exposition import FamilySnapshot
+
 MARKER: Final = b"METRIC: "
 """What starts the JSON of a metric, anywhere in a line (after the logging prefix)."""
 
@@ -554,10 +556,6 @@ class SingerMetrics:
         self._seen: dict[str, set[tuple[str, ...]]] = {}
         self._others: set[str] = set()
         self._refused = self._own_counter(REFUSED_FAMILY)
-        self.refused: Final[dict[str, int]] = {}
-        """Lines refused so far, by reason (also in ``singer_metric_lines_refused_total``)."""
-        self.overflowed = 0
-        """Lines whose new label set went to a family's overflow series."""
         self.open_line = False
         """Whether the child's stderr, as copied so far, ends inside a line (its last byte is no newline)."""
         overflowed = self._own_counter(OVERFLOW_FAMILY)
@@ -586,7 +584,6 @@ class SingerMetrics:
         """Count ``count`` lines refused for ``reason``."""
         if count > 0:
             self._refused.labels(reason.value, *self._constant_values).inc(count)
-            self.refused[reason.value] = self.refused.get(reason.value, 0) + count
 
     def record(self, point: SingerPoint) -> None:
         """Add a counter's value, or observe a timer's, in its family; a refusal is counted instead."""
@@ -604,7 +601,6 @@ class SingerMetrics:
             self.refuse(Reason.REJECTED)
         elif overflow:
             self._overflowed.inc()
-            self.overflowed += 1
         elif new:
             seen.add(key)
 
@@ -612,18 +608,22 @@ class SingerMetrics:
         """One line per kind of refusal, for the end of the run: what was refused, and where it is counted.
 
         While the child's stderr is copied nothing of ours is written into
-        it; the refusals are said here once, when the copy is over.
+        it; the refusals are said here once, when the copy is over, as the
+        two counters hold them.
         """
+        snapshot = self.service.snapshot()
+        refused = _totals(snapshot.family(REFUSED_FAMILY.exposed_name), "reason")
+        overflowed = sum(_totals(snapshot.family(OVERFLOW_FAMILY.exposed_name), None).values())
         lines = []
-        if self.refused:
-            total = sum(self.refused.values())
-            kinds = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.refused.items()))
+        if refused:
+            kinds = ", ".join(f"{reason}: {count}" for reason, count in sorted(refused.items()))
             lines.append(
-                f"{total} Singer METRIC line(s) not recorded ({kinds}); counted in {REFUSED_FAMILY.exposed_name}"
+                f"{sum(refused.values())} Singer METRIC line(s) not recorded ({kinds}); "
+                f"counted in {REFUSED_FAMILY.exposed_name}"
             )
-        if self.overflowed:
+        if overflowed:
             lines.append(
-                f"{self.overflowed} Singer METRIC line(s) went to an overflow series (more than a family's "
+                f"{overflowed} Singer METRIC line(s) went to an overflow series (more than a family's "
                 f"label sets); counted in {OVERFLOW_FAMILY.exposed_name}"
             )
         return lines
@@ -657,6 +657,17 @@ class SingerMetrics:
         if isinstance(defined, Failure):
             return str(defined.failure())
         return defined.unwrap()
+
+
+def _totals(family: FamilySnapshot | None, label: str | None) -> dict[str, int]:
+    """A counter family's non-zero totals by the value of ``label`` (all under ``""`` when ``None``)."""
+    totals: dict[str, int] = {}
+    for series in () if family is None else family.series:
+        count = int(getattr(series.state, "value", 0))
+        if count:
+            key = "" if label is None else dict(series.labels).get(label, "")
+            totals[key] = totals.get(key, 0) + count
+    return totals
 
 
 class _QuietSingerFamilies(logging.Filter):
