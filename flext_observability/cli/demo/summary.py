@@ -38,33 +38,25 @@ def metrics_table(platform: FlextObservabilityPlatform) -> str:
     return render_metrics_summary(rows)
 
 
-def _depth(by_id: dict[str, FlextSpan], span: FlextSpan) -> int:
-    depth = 0
-    while span.parent_span_id in by_id and depth < len(by_id):
-        span = by_id[span.parent_span_id]
-        depth += 1
-    return depth
-
 
 def render_span_tree(trace: FlextTrace) -> str:
     """The spans of a trace as an indented table: name, duration, status, events."""
-    by_id = {span.span_id: span for span in trace.spans}
     rows: list[tuple[str, str, str, str]] = []
 
-    def visit(span: FlextSpan) -> None:
+    def visit(span: FlextSpan, depth: int) -> None:
         status = span.status.code.value + (f" ({span.status.description})" if span.status.description else "")
         rows.append(
             (
-                "  " * _depth(by_id, span) + span.name,
+                "  " * depth + span.name,
                 f"{span.duration_ns / 1e6:.1f} ms",
                 status,
                 ", ".join(event.name for event in span.events) or "-",
             ),
         )
         for child in trace.children(span.span_id):
-            visit(child)
+            visit(child, depth + 1)
 
-    visit(trace.root)
+    visit(trace.root, 0)
     return f"trace {trace.trace_id}\n" + render_table(("span", "duration", "status", "events"), rows, max_width=50)
 
 
