@@ -38,7 +38,6 @@ def metrics_table(platform: FlextObservabilityPlatform) -> str:
     return render_metrics_summary(rows)
 
 
-
 def render_span_tree(trace: FlextTrace) -> str:
     """The spans of a trace as an indented table: name, duration, status, events."""
     rows: list[tuple[str, str, str, str]] = []
